@@ -1,0 +1,1 @@
+"""Published samples and scenario files (installed as ``dfmock_fixtures``)."""

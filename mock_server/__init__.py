@@ -1,0 +1,19 @@
+"""dfmock's emulator of the EnOS Data Federation download-task API.
+
+Layers (imports point down only): model (pure) <- store <- service <- http_* <- app,
+runner, serving, cli. See README.md in this folder.
+"""
+
+__version__ = "0.1.0"
+
+from .app import create_app  # noqa: E402
+from .clock import ManualClock, RealClock, StepClock, make_clock  # noqa: E402
+from .config import ChannelConfig, ConfigError, EmulatorConfig, WireSettings, load_config_file  # noqa: E402
+from .service import Emulator  # noqa: E402
+from .timeline import TimelineSpec, parse_timeline  # noqa: E402
+
+__all__ = [
+    "ChannelConfig", "ConfigError", "Emulator", "EmulatorConfig", "ManualClock", "RealClock", "StepClock",
+    "TimelineSpec", "WireSettings", "create_app", "load_config_file", "make_clock", "parse_timeline",
+    "__version__",
+]

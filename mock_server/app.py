@@ -1,0 +1,141 @@
+"""The app factory and the WSGI wrapper around it.
+
+``create_app(config)`` builds a Flask app from one ``EmulatorConfig`` (or an
+existing ``Emulator``); the emulator lives in ``app.extensions["dfmock"]``, so two
+apps in one process share nothing. ``JournalingApp`` wraps the Flask app: it refuses
+oversized bodies before they are read, records every non-admin request in the
+journal, and turns anything that escaped Flask into an 81500 envelope.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import traceback
+
+from flask import Flask, request
+from werkzeug.exceptions import HTTPException
+
+from . import wire
+from .config import EmulatorConfig
+from .errors import ApiError, BodyTooLarge, InternalError, InvalidParameter, MethodNotAllowed, RouteNotFound
+from .http_admin import admin
+from .http_api import api
+from .http_common import CODE_KEY, EXTENSION, render_error
+from .service import Emulator
+
+log = logging.getLogger("dfmock")
+
+_HEADER_SKIP = ("HTTP_COOKIE",)
+
+
+def _http_error(exc: HTTPException) -> ApiError:
+    if exc.code == 404:
+        return RouteNotFound(f"no such route: {request.method} {request.path}")
+    if exc.code == 405:
+        allowed = ", ".join(sorted(m for m in (exc.valid_methods or []) if m != "OPTIONS"))  # type: ignore[attr-defined]
+        return MethodNotAllowed(f"{request.method} is not allowed on {request.path}; allowed: {allowed}")
+    if exc.code == 413:
+        return BodyTooLarge(f"the request body is larger than {request.max_content_length} bytes")
+    return InvalidParameter(f"bad request: {exc.description}", http_status=exc.code or 400)
+
+
+def install(app: Flask, emulator: Emulator) -> None:
+    """Make ``emulator`` the one ``app`` serves (a fresh one per test, for instance)."""
+    app.extensions[EXTENSION] = emulator
+    app.config["MAX_CONTENT_LENGTH"] = emulator.config.max_body_bytes
+
+
+def create_app(config: EmulatorConfig | Emulator | None = None) -> Flask:
+    emulator = config if isinstance(config, Emulator) else Emulator(config)
+    app = Flask("mock_server")
+    install(app, emulator)
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.register_blueprint(api)
+    app.register_blueprint(admin)
+
+    @app.errorhandler(ApiError)
+    def on_api_error(error: ApiError):
+        return render_error(error)
+
+    @app.errorhandler(HTTPException)
+    def on_http_error(error: HTTPException):
+        return render_error(_http_error(error))
+
+    @app.errorhandler(Exception)
+    def on_unexpected(error: Exception):
+        log.error("internal error on %s %s\n%s", request.method, request.path, traceback.format_exc())
+        return render_error(InternalError(f"internal service error ({type(error).__name__}); see the emulator's log"))
+
+    app.wsgi_app = JournalingApp(app, app.wsgi_app)  # type: ignore[method-assign]
+    return app
+
+
+class JournalingApp:
+    """WSGI middleware: body cap, journal, and a last-resort error envelope."""
+
+    def __init__(self, flask_app: Flask, inner) -> None:
+        self.flask_app = flask_app
+        self.inner = inner
+
+    def __call__(self, environ, start_response):
+        emu: Emulator = self.flask_app.extensions[EXTENSION]
+        path = environ.get("PATH_INFO", "")
+        is_admin = path.startswith("/__admin")
+        arrived = emu.clock.now()
+        captured: list[int] = [0]
+
+        def capture(status: str, headers, exc_info=None):
+            captured[0] = int(status[:3])
+            return start_response(status, headers, exc_info)
+
+        body_size = _content_length(environ)
+        if body_size is not None and body_size > emu.config.max_body_bytes:
+            result = self._reject(environ, capture, emu, BodyTooLarge(
+                f"the request body has {body_size} bytes; the limit is {emu.config.max_body_bytes}"))
+        elif body_size is None and environ.get("CONTENT_LENGTH", "") not in ("", None):
+            result = self._reject(environ, capture, emu, InvalidParameter("Content-Length is not a number"))
+        else:
+            try:
+                result = self.inner(environ, capture)
+            except Exception:  # pragma: no cover - Flask handles errors; this is the last net
+                log.error("unhandled error\n%s", traceback.format_exc())
+                result = self._reject(environ, capture, emu, InternalError("internal service error"))
+        if not is_admin:
+            emu.journal.record(
+                time=arrived, method=environ.get("REQUEST_METHOD", ""), path=path,
+                query=environ.get("QUERY_STRING", ""), headers=_headers(environ),
+                body_size=body_size or 0, status=captured[0], code=environ.get(CODE_KEY),
+            )
+        return result
+
+    @staticmethod
+    def _reject(environ, start_response, emu: Emulator, error: ApiError):
+        environ[CODE_KEY] = error.code
+        status = wire.error_http_status(error.http_status, emu.config.wire)
+        body = wire.error_body(error.code, error.message)
+        start_response(f"{status} {_REASONS.get(status, 'Error')}", [
+            ("Content-Type", "application/json"), ("Content-Length", str(len(body))), ("Connection", "close")])
+        return [body]
+
+
+_REASONS = {200: "OK", 400: "Bad Request", 413: "Payload Too Large", 500: "Internal Server Error"}
+
+
+def _content_length(environ) -> int | None:
+    raw = environ.get("CONTENT_LENGTH")
+    if not raw:
+        return 0
+    try:
+        value = int(raw)
+    except ValueError:
+        return None
+    return value if value >= 0 else None
+
+
+def _headers(environ) -> tuple[tuple[str, str], ...]:
+    pairs = [(key[5:].replace("_", "-").title(), value) for key, value in environ.items()
+             if key.startswith("HTTP_") and key not in _HEADER_SKIP]
+    if environ.get("CONTENT_TYPE"):
+        pairs.append(("Content-Type", environ["CONTENT_TYPE"]))
+    return tuple(pairs)

@@ -1,0 +1,132 @@
+"""The ``dfmock`` command: ``serve`` here; ``validate`` and ``check`` come from the
+contract kit (contract_tests.cli), which never imports the emulator."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import signal
+import sys
+from pathlib import Path
+
+from . import __version__
+from .clock import ClockError
+from .config import ConfigError, EmulatorConfig, WireSettings, load_config_file
+from .timeline import TimelineError
+
+WIRE_FLAGS = {
+    "numbers": ("string", "integer"),
+    "data_shape": ("object", "list"),
+    "before_success": ("progress", "empty", "null", "omit"),
+    "cancel_answer": ("cancelling", "cancelled"),
+    "error_status": ("http", "200"),
+}
+
+
+def add_serve_parser(sub) -> None:
+    p = sub.add_parser("serve", help="run the emulator on a production WSGI server",
+                       description="Run the emulator. Prints its base URL once it is listening.")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1; 0.0.0.0 exposes it to the network)")
+    p.add_argument("--port", type=int, default=8080, help="port (default 8080; 0 picks a free one)")
+    p.add_argument("--port-file", type=Path, help="write the port here once listening")
+    p.add_argument("--config", type=Path, help="YAML or JSON config file (schemas/config/dfmock-config.schema.json)")
+    p.add_argument("--timeline", help="default timeline, compact form, e.g. waiting:2s,running:5s,success")
+    p.add_argument("--clock", help="real (default), manual, or step:<duration> such as step:2s")
+    p.add_argument("--speed", type=float, help="speed factor of the real clock (default 1)")
+    p.add_argument("--seed", type=int, help="seed: same seed + same requests = same answers and files")
+    p.add_argument("--public-base-url", help="base URL put in downloadUrl (default: the emulator's own)")
+    for name, choices in WIRE_FLAGS.items():
+        p.add_argument(f"--{name.replace('_', '-')}", choices=choices, dest=f"wire_{name}",
+                       help=f"wire switch (docs/wire-format.md); default {getattr(WireSettings(), name)}")
+    p.add_argument("--request-id", action="store_true", default=None, dest="wire_request_id",
+                   help="add requestId to every envelope")
+    p.add_argument("--max-tasks", type=int, help="task store cap; finished tasks are evicted past it (default 100000)")
+    p.add_argument("--journal-size", type=int, help="request journal ring size (default 10000; 0 = off)")
+    p.add_argument("--max-body-bytes", type=int, help="largest request body accepted (default 1 MiB)")
+    p.add_argument("--threads", type=int, default=8, help="server worker threads (default 8)")
+    p.set_defaults(func=run_serve)
+
+
+def config_from_args(args) -> EmulatorConfig:
+    config = load_config_file(args.config) if args.config else EmulatorConfig()
+    changes = {}
+    for flag in ("clock", "speed", "seed", "public_base_url"):
+        if getattr(args, flag) is not None:
+            changes[flag] = getattr(args, flag)
+    for flag, field in (("max_tasks", "max_tasks"), ("journal_size", "journal_size"), ("max_body_bytes", "max_body_bytes")):
+        if getattr(args, flag) is not None:
+            changes[field] = getattr(args, flag)
+    if args.timeline:
+        changes["timeline"] = config.timeline.with_overrides(args.timeline)
+    wire = {name: getattr(args, f"wire_{name}") for name in (*WIRE_FLAGS, "request_id")
+            if getattr(args, f"wire_{name}") is not None}
+    if wire:
+        changes["wire"] = config.wire.with_overrides(wire)
+    return dataclasses.replace(config, **changes)
+
+
+def run_serve(args) -> int:
+    from .app import create_app
+    from .serving import WILDCARD_HOSTS, bind
+
+    try:
+        config = config_from_args(args)
+    except ConfigError as exc:
+        print(exc.report(), file=sys.stderr)
+        return 2
+    except (TimelineError, ClockError, ValueError) as exc:
+        print(f"dfmock serve: {exc}", file=sys.stderr)
+        return 2
+    app = create_app(config)
+    try:
+        server = bind(app, args.host, args.port, args.threads)
+    except OSError as exc:
+        print(f"dfmock serve: cannot listen on {args.host}:{args.port}: {exc.strerror}", file=sys.stderr)
+        return 2
+    if config.public_base_url is None and args.host not in WILDCARD_HOSTS:
+        from .app import install
+        from .service import Emulator
+        install(app, Emulator(dataclasses.replace(config, public_base_url=server.base_url)))
+    if args.port_file:
+        args.port_file.write_text(f"{server.port}\n")
+
+    def stop(signum, frame):
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    emu = app.extensions["dfmock"]
+    print(f"dfmock {__version__} serving on {server.base_url} (clock {emu.clock.mode}, seed {emu.seed})", flush=True)
+    try:
+        server.serve_forever()
+    except (SystemExit, KeyboardInterrupt):
+        pass
+    print("dfmock stopped", flush=True)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="dfmock", description="Emulator and contract kit for the EnOS Data Federation download-task API.")
+    parser.add_argument("--version", action="version", version=f"dfmock {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    add_serve_parser(sub)
+    try:
+        from contract_tests.cli import add_subcommands
+    except ImportError:  # the kit is part of the distribution; this only guards partial checkouts
+        pass
+    else:
+        add_subcommands(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

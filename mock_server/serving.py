@@ -1,0 +1,79 @@
+"""Serving the app on a production WSGI server (waitress: pure Python, threaded,
+maintained, no C build), in the foreground for ``dfmock serve`` or on a
+background thread for the in-process runner and the pytest plugin."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+
+from waitress.server import create_server
+
+WILDCARD_HOSTS = ("0.0.0.0", "::", "")
+
+
+def base_url_for(host: str, port: int) -> str:
+    shown = "127.0.0.1" if host in WILDCARD_HOSTS else host
+    if ":" in shown and not shown.startswith("["):
+        shown = f"[{shown}]"
+    return f"http://{shown}:{port}"
+
+
+@dataclass
+class Server:
+    """A bound, not yet running server; ``port`` is the real one even when 0 was asked."""
+
+    raw: object
+    host: str
+    port: int
+
+    @property
+    def base_url(self) -> str:
+        return base_url_for(self.host, self.port)
+
+    def serve_forever(self) -> None:
+        # waitress stops its loop on SystemExit/KeyboardInterrupt (our signal handlers raise them).
+        self.raw.run()  # type: ignore[attr-defined]
+
+    def shutdown(self) -> None:
+        """Stop from another thread: close every connection and the listener, stop workers."""
+        raw = self.raw
+        logging.getLogger("waitress").setLevel(logging.CRITICAL)  # no noise about closed sockets
+        while raw._map:  # type: ignore[attr-defined]
+            for channel in list(raw._map.values()):  # type: ignore[attr-defined]
+                channel.handle_close()
+        raw.task_dispatcher.shutdown()  # type: ignore[attr-defined]
+
+
+def bind(app, host: str = "127.0.0.1", port: int = 0, threads: int = 8) -> Server:
+    raw = create_server(app, host=host, port=port, threads=threads, ident="dfmock",
+                        clear_untrusted_proxy_headers=True, channel_timeout=60,
+                        connection_limit=1000)
+    return Server(raw, host, int(raw.effective_port))  # type: ignore[attr-defined]
+
+
+class BackgroundServer:
+    """A server on a daemon thread; ``stop()`` (or leaving the ``with``) ends it."""
+
+    def __init__(self, app, host: str = "127.0.0.1", port: int = 0, threads: int = 8) -> None:
+        self.server = bind(app, host, port, threads)
+        self._thread = threading.Thread(target=self.server.serve_forever, name="dfmock-server", daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        return self.server.base_url
+
+    def start(self) -> "BackgroundServer":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self._thread.join(timeout=5)
+
+    def __enter__(self) -> "BackgroundServer":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()

@@ -1,0 +1,1 @@
+"""The dfmock contract: JSON Schema files (installed as ``dfmock_schemas``)."""
