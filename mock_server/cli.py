@@ -79,7 +79,7 @@ def run_serve(args) -> int:
         return 2
     app = create_app(config)
     try:
-        server = bind(app, args.host, args.port, args.threads)
+        server = bind(app, args.host, args.port, args.threads, config.max_body_bytes)
     except OSError as exc:
         print(f"dfmock serve: cannot listen on {args.host}:{args.port}: {exc.strerror}", file=sys.stderr)
         return 2

@@ -41,9 +41,14 @@ def json_body(required: bool = True) -> Any:
         raise InvalidParameter("the request body nests too deeply") from None
 
 
+def _request_id(emu: Emulator | None) -> str | None:
+    return emu.next_request_id() if emu is not None and emu.config.wire.request_id else None
+
+
 def render_ok(data: Any, status: int = 200) -> Response:
     request.environ[CODE_KEY] = 0
-    return Response(wire.ok_body(data, emulator().config.wire), status=status, mimetype=JSON_MIMETYPE)
+    emu = emulator()
+    return Response(wire.ok_body(data, emu.config.wire, _request_id(emu)), status=status, mimetype=JSON_MIMETYPE)
 
 
 def render_error(error: ApiError) -> Response:
@@ -52,7 +57,8 @@ def render_error(error: ApiError) -> Response:
     status = wire.error_http_status(error.http_status, emu.config.wire) if emu else error.http_status
     if request.path.startswith("/__admin"):
         status = error.http_status  # the admin API always speaks plain HTTP statuses
-    response = Response(wire.error_body(error.code, error.message), status=status, mimetype=JSON_MIMETYPE)
+    response = Response(wire.error_body(error.code, error.message, _request_id(emu)), status=status,
+                        mimetype=JSON_MIMETYPE)
     for name, value in error.headers.items():
         response.headers[name] = value
     return response

@@ -85,7 +85,9 @@ def segments(record: TaskRecord) -> list[tuple[float, int]]:
         expiry = life[-1][0] + plan.retention
         delete_at = expiry if delete_at is None else min(delete_at, expiry)
     if delete_at is not None:
-        life = [seg for seg in life if seg[0] < delete_at]
+        # "<=": the finished state stays in the plan even when it lasts no time,
+        # so the recorded life always passes through it on the way to deleting.
+        life = [seg for seg in life if seg[0] <= delete_at]
         life += [(delete_at, DELETING), (delete_at + plan.deleting, DELETED)]
     return life
 

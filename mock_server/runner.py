@@ -65,7 +65,7 @@ def run_emulator(config: EmulatorConfig | None = None, *, host: str = "127.0.0.1
                  threads: int = 8) -> Iterator[RunningEmulator]:
     config = config or EmulatorConfig(clock="manual")
     app = create_app(config)
-    server = BackgroundServer(app, host, port, threads)
+    server = BackgroundServer(app, host, port, threads, config.max_body_bytes)
     running = RunningEmulator(app, server)
     running.replace_emulator(config)  # now that the port is known, downloadUrl can name it
     with server:

@@ -78,6 +78,8 @@ class Emulator:
         self.journal = Journal(self.config.journal_size)
         self._rng = random.Random(self.seed)
         self._rng_lock = threading.Lock()
+        # A separate stream, so switching requestId on does not change task ids.
+        self._request_ids = random.Random(f"{self.seed}/requestId")
         self._declared = self.config.channels is not None
         self._channels: dict[str, Channel] = {}
         # Channels seen in use, per org, when channels are not declared.
@@ -222,6 +224,10 @@ class Emulator:
             channels = [Channel(cid, org_id, "READ", "START", "hive_enos", None) for cid in self._used.get(org_id, {})]
         return [c.to_wire() for c in channels if channel_type is None or c.channel_type == channel_type]
 
+    def next_request_id(self) -> str:
+        with self._rng_lock:
+            return f"{self._request_ids.getrandbits(128):032x}"
+
     def reset(self) -> None:
         """Back to a fresh start: no tasks, empty journal, the generator re-seeded.
         The clock is kept (a test may hold a reference to it)."""
@@ -229,6 +235,7 @@ class Emulator:
             self.store.clear()
             self.journal.clear()
             self._rng = random.Random(self.seed)
+            self._request_ids = random.Random(f"{self.seed}/requestId")
             self._used.clear()
 
 

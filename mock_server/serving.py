@@ -8,7 +8,12 @@ import logging
 import threading
 from dataclasses import dataclass
 
+from waitress.channel import HTTPChannel
 from waitress.server import create_server
+from waitress.task import ErrorTask
+
+from . import wire
+from .errors import BodyTooLarge, InternalError, InvalidParameter
 
 WILDCARD_HOSTS = ("0.0.0.0", "::", "")
 
@@ -46,18 +51,46 @@ class Server:
         raw.task_dispatcher.shutdown()  # type: ignore[attr-defined]
 
 
-def bind(app, host: str = "127.0.0.1", port: int = 0, threads: int = 8) -> Server:
+class _EnvelopeErrorTask(ErrorTask):
+    """Requests waitress refuses before the app sees them (an oversized body, a
+    malformed request line) still get dfmock's error envelope, not plain text."""
+
+    def execute(self):
+        error = self.request.error
+        if error.code == 413:
+            api_error = BodyTooLarge(f"the request body is too large: {error.body}")
+        elif 400 <= error.code < 500:
+            api_error = InvalidParameter(f"malformed HTTP request: {error.reason}: {error.body}", http_status=error.code)
+        else:
+            api_error = InternalError(f"internal service error: {error.reason}")
+        body = wire.error_body(api_error.code, api_error.message)
+        self.status = f"{api_error.http_status} {error.reason}"
+        self.response_headers.extend([("Content-Type", "application/json"), ("Connection", "close")])
+        self.set_close_on_finish()
+        self.content_length = len(body)
+        self.write(body)
+
+
+class _EnvelopeChannel(HTTPChannel):
+    error_task_class = _EnvelopeErrorTask
+
+
+def bind(app, host: str = "127.0.0.1", port: int = 0, threads: int = 8, max_body_bytes: int = 1024 * 1024) -> Server:
+    # waitress reads a whole body before calling the app: its own cap keeps that bounded.
     raw = create_server(app, host=host, port=port, threads=threads, ident="dfmock",
                         clear_untrusted_proxy_headers=True, channel_timeout=60,
-                        connection_limit=1000)
+                        connection_limit=1000, max_request_body_size=max_body_bytes)
+    raw.channel_class = _EnvelopeChannel  # type: ignore[attr-defined]
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # "queue depth" is load, not news
     return Server(raw, host, int(raw.effective_port))  # type: ignore[attr-defined]
 
 
 class BackgroundServer:
     """A server on a daemon thread; ``stop()`` (or leaving the ``with``) ends it."""
 
-    def __init__(self, app, host: str = "127.0.0.1", port: int = 0, threads: int = 8) -> None:
-        self.server = bind(app, host, port, threads)
+    def __init__(self, app, host: str = "127.0.0.1", port: int = 0, threads: int = 8,
+                 max_body_bytes: int = 1024 * 1024) -> None:
+        self.server = bind(app, host, port, threads, max_body_bytes)
         self._thread = threading.Thread(target=self.server.serve_forever, name="dfmock-server", daemon=True)
 
     @property
