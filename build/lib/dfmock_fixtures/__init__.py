@@ -1,1 +1,0 @@
-"""Published samples and scenario files (installed as ``dfmock_fixtures``)."""

@@ -1,1 +1,0 @@
-"""The dfmock contract: JSON Schema files (installed as ``dfmock_schemas``)."""
