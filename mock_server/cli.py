@@ -11,16 +11,10 @@ from pathlib import Path
 
 from . import __version__
 from .clock import ClockError
-from .config import ConfigError, EmulatorConfig, WireSettings, load_config_file
+from .config import WIRE_CHOICES, ConfigError, EmulatorConfig, WireSettings, load_config_file
 from .timeline import TimelineError
 
-WIRE_FLAGS = {
-    "numbers": ("string", "integer"),
-    "data_shape": ("object", "list"),
-    "before_success": ("progress", "empty", "null", "omit"),
-    "cancel_answer": ("cancelling", "cancelled"),
-    "error_status": ("http", "200"),
-}
+WIRE_FLAGS = WIRE_CHOICES
 
 
 def add_serve_parser(sub) -> None:

@@ -40,6 +40,16 @@ class ConfigError(ValueError):
         return "\n".join(lines)
 
 
+#: The choices of each wire switch; the first is the default.
+WIRE_CHOICES = {
+    "numbers": ("string", "integer"),
+    "data_shape": ("object", "list"),
+    "before_success": ("progress", "empty", "null", "omit"),
+    "cancel_answer": ("cancelling", "cancelled"),
+    "error_status": ("http", "200"),
+}
+
+
 @dataclass(frozen=True, slots=True)
 class WireSettings:
     """How answers are shaped where the real API's docs leave a choice (docs/wire-format.md)."""
@@ -51,16 +61,8 @@ class WireSettings:
     error_status: str = "http"
     request_id: bool = False
 
-    _CHOICES = {
-        "numbers": ("string", "integer"),
-        "data_shape": ("object", "list"),
-        "before_success": ("progress", "empty", "null", "omit"),
-        "cancel_answer": ("cancelling", "cancelled"),
-        "error_status": ("http", "200"),
-    }
-
     def __post_init__(self) -> None:
-        for name, allowed in self._CHOICES.items():
+        for name, allowed in WIRE_CHOICES.items():
             if getattr(self, name) not in allowed:
                 raise ValueError(f"wire.{name} must be one of {', '.join(allowed)}; got {getattr(self, name)!r}")
 

@@ -130,36 +130,29 @@ DEFAULT_TIMELINE = TimelineSpec()
 _DURATION_FIELDS = ("waiting", "running", "cancelling", "deleting", "retention")
 
 
-def _duration_range(text: Any, item: str) -> Uniform:
+def _range(text: Any, item: str, parse_one) -> Uniform:
+    """A fixed value or a ``low..high`` / ``[low, high]`` uniform range, read by ``parse_one``."""
     try:
         if isinstance(text, str) and ".." in text:
             low_text, high_text = text.split("..", 1)
-            low, high = parse_duration(low_text), parse_duration(high_text)
+            low, high = parse_one(low_text), parse_one(high_text)
         elif isinstance(text, (list, tuple)) and len(text) == 2:
-            low, high = parse_duration(text[0]), parse_duration(text[1])
+            low, high = parse_one(text[0]), parse_one(text[1])
         else:
-            low = high = parse_duration(text)
+            low = high = parse_one(text)
     except UnitError as exc:
         raise TimelineError(f"{item}: {exc}") from None
     if low > high:
         raise TimelineError(f"{item}: range {text!r} has its low end above its high end")
     return Uniform(low, high)
+
+
+def _duration_range(text: Any, item: str) -> Uniform:
+    return _range(text, item, parse_duration)
 
 
 def _size_range(text: Any, item: str) -> Uniform:
-    try:
-        if isinstance(text, str) and ".." in text:
-            low_text, high_text = text.split("..", 1)
-            low, high = parse_size(low_text), parse_size(high_text)
-        elif isinstance(text, (list, tuple)) and len(text) == 2:
-            low, high = parse_size(text[0]), parse_size(text[1])
-        else:
-            low = high = parse_size(text)
-    except UnitError as exc:
-        raise TimelineError(f"{item}: {exc}") from None
-    if low > high:
-        raise TimelineError(f"{item}: range {text!r} has its low end above its high end")
-    return Uniform(low, high)
+    return _range(text, item, parse_size)
 
 
 def _outcome_weights(pairs: list[tuple[str, Any]], item: str) -> tuple[tuple[str, float], ...]:
