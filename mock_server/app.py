@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
 import traceback
 
 from flask import Flask, request
@@ -19,7 +20,9 @@ from werkzeug.exceptions import HTTPException
 from . import wire
 from .config import EmulatorConfig
 from .errors import ApiError, BodyTooLarge, InternalError, InvalidParameter, MethodNotAllowed, RouteNotFound
+from .faults import FAULT_KEY, STATE_KEY
 from .http_admin import admin
+from .http_faults import DropConnection, FaultLayer, faults_admin
 from .http_api import api
 from .http_common import CODE_KEY, EXTENSION, render_error
 from .service import Emulator
@@ -53,6 +56,7 @@ def create_app(config: EmulatorConfig | Emulator | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.register_blueprint(api)
     app.register_blueprint(admin)
+    app.register_blueprint(faults_admin)
 
     @app.errorhandler(ApiError)
     def on_api_error(error: ApiError):
@@ -67,7 +71,8 @@ def create_app(config: EmulatorConfig | Emulator | None = None) -> Flask:
         log.error("internal error on %s %s\n%s", request.method, request.path, traceback.format_exc())
         return render_error(InternalError(f"internal service error ({type(error).__name__}); see the emulator's log"))
 
-    app.wsgi_app = JournalingApp(app, app.wsgi_app)  # type: ignore[method-assign]
+    # Faults act just inside the journal, so the journal records what the client got.
+    app.wsgi_app = JournalingApp(app, FaultLayer(app, app.wsgi_app))  # type: ignore[method-assign]
     return app
 
 
@@ -83,6 +88,8 @@ class JournalingApp:
         path = environ.get("PATH_INFO", "")
         is_admin = path.startswith("/__admin")
         arrived = emu.clock.now()
+        received = time.time()
+        dropped: DropConnection | None = None
         captured: list[int] = [0]
 
         def capture(status: str, headers, exc_info=None):
@@ -98,6 +105,8 @@ class JournalingApp:
         else:
             try:
                 result = self.inner(environ, capture)
+            except DropConnection as drop:  # a fault: journal it, then let waitress close the socket
+                dropped, result = drop, None
             except Exception:  # pragma: no cover - Flask handles errors; this is the last net
                 log.error("unhandled error\n%s", traceback.format_exc())
                 result = self._reject(environ, capture, emu, InternalError("internal service error"))
@@ -106,7 +115,10 @@ class JournalingApp:
                 time=arrived, method=environ.get("REQUEST_METHOD", ""), path=path,
                 query=environ.get("QUERY_STRING", ""), headers=_headers(environ),
                 body_size=body_size or 0, status=captured[0], code=environ.get(CODE_KEY),
+                fault=environ.get(FAULT_KEY), state=environ.get(STATE_KEY), received=received,
             )
+        if dropped is not None:
+            raise dropped
         return result
 
     @staticmethod

@@ -20,6 +20,7 @@ import yaml
 from jsonschema import Draft202012Validator
 
 from .clock import make_clock
+from .faults import FaultError, FaultRule, parse_rules
 from .timeline import DEFAULT_TIMELINE, TimelineError, TimelineSpec, parse_timeline
 
 CHANNEL_TYPES = ("READ", "WRITE", "DOWNLOAD")
@@ -101,6 +102,8 @@ class EmulatorConfig:
     max_tasks: int = 100_000
     journal_size: int = 10_000
     max_file_bytes: int = 64 * 1024**3
+    # Fault rules in force from the start (mock_server/faults.py).
+    faults: tuple[FaultRule, ...] = ()
 
     def __post_init__(self) -> None:
         make_clock(self.clock, self.speed, self.clock_start)  # fail early on a bad clock spec
@@ -155,6 +158,11 @@ def config_from_mapping(data: Any, source: str = "<config>") -> EmulatorConfig:
         if len(set(ids)) != len(ids):
             problems.append("$.channels: channel ids must be unique")
         kwargs["channels"] = tuple(channels)
+    if "faults" in data:
+        try:
+            kwargs["faults"] = tuple(parse_rules(data["faults"]))
+        except FaultError as exc:
+            problems.append(f"$.faults: {exc}")
     kwargs.update(data.get("limits", {}))
     if problems:
         raise ConfigError(source, problems)

@@ -7,7 +7,9 @@ from urllib.parse import quote
 from flask import Blueprint, Response, request
 
 from . import wire
+from .faults import FAULTS_HEADER, STATE_KEY, scoped
 from .http_common import emulator, json_body, org_param, render_ok
+from .http_faults import task_faults
 
 TIMELINE_HEADER = "X-Dfmock-Timeline"
 PREFIX = "/data-federation/v2.0"
@@ -27,7 +29,10 @@ def create_download_request(channel_id: str):
     emu = emulator()
     org_id = org_param()
     body = json_body()
+    rules = task_faults(request.headers.get(FAULTS_HEADER))  # checked before the task exists
     record = emu.create_task(org_id, channel_id, body, timeline=request.headers.get(TIMELINE_HEADER))
+    if rules:
+        emu.faults.add(scoped(rules, record.task_id))
     return render_ok({"taskId": record.task_id})
 
 
@@ -35,6 +40,7 @@ def create_download_request(channel_id: str):
 def download_status(channel_id: str, task_id: str):
     emu = emulator()
     record, obs = emu.status(org_param(), channel_id, task_id)
+    request.environ[STATE_KEY] = obs.state  # for the journal and on:STATE faults
     url = download_url(channel_id, record.task_id, record.org_id) if obs.from_success else ""
     data = wire.status_struct(record.task_id, obs, url, emu.config.wire)
     return render_ok(wire.shape(data, emu.config.wire))
@@ -44,6 +50,7 @@ def download_status(channel_id: str, task_id: str):
 def cancel_download(channel_id: str, task_id: str):
     emu = emulator()
     record, state = emu.cancel_or_delete(org_param(), channel_id, task_id)
+    request.environ[STATE_KEY] = state
     return render_ok(wire.cancel_struct(record.task_id, state, emu.config.wire))
 
 

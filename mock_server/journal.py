@@ -26,6 +26,10 @@ class JournalEntry:
     status: int
     code: int | None  # the envelope code, None for a file body
     fault: str | None = None  # a fault that was injected into this answer, if any
+    # The progress state the answer carried (status and cancel routes), even when a
+    # fault then replaced the answer: ``fault`` says whether the client saw it.
+    state: int | None = None
+    received: float | None = None  # wall time (Unix seconds) when the request arrived
 
     def to_json(self) -> dict:
         return {
@@ -39,6 +43,8 @@ class JournalEntry:
             "status": self.status,
             "code": self.code,
             "fault": self.fault,
+            "state": self.state,
+            "received": self.received,
         }
 
 

@@ -17,6 +17,7 @@ from . import datafile
 from .clock import Clock, make_clock
 from .config import ChannelConfig, EmulatorConfig
 from .errors import ChannelException, InvalidParameter, NotFound, ParameterEmpty, StateConflict, FileGone
+from .faults import FaultSet
 from .journal import Journal
 from .model import (CANCELLABLE, CANCELLED, CANCELLING, DELETED, DELETING, FINISHED, SUCCESS,
                     Observation, TaskRecord, observe, state_at)
@@ -76,6 +77,8 @@ class Emulator:
         self.seed = self.config.seed if self.config.seed is not None else int.from_bytes(os.urandom(8), "big")
         self.store = TaskStore(self.config.max_tasks)
         self.journal = Journal(self.config.journal_size)
+        # Fault rules (mock_server/faults.py); ``faults.active`` is the cheap "any rule?" check.
+        self.faults = FaultSet(self.config.faults, seed=self.seed)
         self._rng = random.Random(self.seed)
         self._rng_lock = threading.Lock()
         # A separate stream, so switching requestId on does not change task ids.
@@ -237,6 +240,7 @@ class Emulator:
             self._rng = random.Random(self.seed)
             self._request_ids = random.Random(f"{self.seed}/requestId")
             self._used.clear()
+        self.faults.clear(keep=self.config.faults)
 
 
 def _name(state: int) -> str:
