@@ -12,7 +12,9 @@ scenarios).
 from __future__ import annotations
 
 import dataclasses
+import logging
 import re
+import threading
 from typing import Any
 
 from flask import Blueprint, current_app
@@ -39,6 +41,23 @@ _HTML = (b"<!DOCTYPE html><html><head><title>Service maintenance</title></head>"
          b"<body><h1>The service is under maintenance</h1><p>dfmock fault: not JSON</p></body></html>")
 _REASONS = {200: "OK", 401: "Unauthorized", 429: "Too Many Requests", 500: "Internal Server Error",
             502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}
+
+
+_truncating = threading.local()
+
+
+class _QuietTruncation(logging.Filter):
+    """Waitress warns when an app sends fewer bytes than its Content-Length; for a
+    ``truncate`` fault that is the point, so that one warning (same thread) is dropped."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(_truncating, "active", False) and "too few bytes" in record.getMessage():
+            _truncating.active = False
+            return False
+        return True
+
+
+_QUIET = _QuietTruncation()
 
 
 class DropConnection(ClientDisconnected):
@@ -73,6 +92,9 @@ class FaultLayer:
     def __init__(self, flask_app, inner) -> None:
         self.flask_app = flask_app
         self.inner = inner
+        waitress_log = logging.getLogger("waitress")
+        if _QUIET not in waitress_log.filters:
+            waitress_log.addFilter(_QUIET)
 
     def __call__(self, environ, start_response):
         emu = self.flask_app.extensions[EXTENSION]
@@ -112,6 +134,8 @@ class FaultLayer:
                     label += " (refused: not in a state that allows it)"
             elif answer is None:
                 answer = decision
+            else:
+                label += " (superseded)"  # one answer per request: the first rule's
             labels.append(label)
         environ[FAULT_KEY] = "; ".join(labels)
         if answer is None:
@@ -184,6 +208,7 @@ def _truncated(start_response, captured, result):
 
 def _cut(result, limit: int):
     sent = 0
+    _truncating.active = True
     try:
         for chunk in result:
             if sent >= limit:

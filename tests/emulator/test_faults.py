@@ -239,3 +239,10 @@ def test_admin_config_swaps_in_a_fresh_emulator(dfm):
     bad = requests.post(dfm.url("/__admin/config"), json={"clock": "sundial"}, timeout=5)
     assert bad.status_code == 400 and "sundial" in bad.json()["msg"]
     assert requests.post(dfm.url("/__admin/config"), json={"colour": 1}, timeout=5).status_code == 400
+
+
+def test_one_answer_per_request_the_others_are_superseded(dfm):
+    task = create(dfm, "503@nth:1; 429@nth:1; stall:1ms@nth:1")
+    dfm.emulator.faults.sleep = lambda seconds: None
+    assert poll(dfm, task).status_code == 503
+    assert journal(dfm)[1]["fault"] == "f1 503@nth:1/status; f2 429@nth:1/status (superseded); f3 stall:1ms@nth:1/status"
