@@ -110,6 +110,9 @@ def build_parser() -> argparse.ArgumentParser:
         pass
     else:
         add_subcommands(sub)
+    from contract_tests.client_runner.cli import add_subcommands as add_client_commands
+
+    add_client_commands(sub)  # test-client, poll
     return parser
 
 
