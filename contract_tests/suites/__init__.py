@@ -1,0 +1,1 @@
+"""Ready-made pytest suites of the contract kit (run with ``pytest --pyargs contract_tests.suites``)."""
