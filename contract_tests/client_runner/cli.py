@@ -114,6 +114,25 @@ def _run(args, command: list[str], base_url: str, replay) -> int:
         print(render_report(result, runner.replay_hint(replay)))
         return 1
     exploration = runner.explore(args.examples, seed=args.seed, derandomize=args.derandomize,
-                                 max_shrinks=args.max_shrinks)
+                                 max_shrinks=args.max_shrinks, on_run=_progress(sys.stderr))
+    if sys.stderr.isatty():
+        sys.stderr.write("\r\033[K")
     print(exploration.report())
     return 0 if exploration.ok else 1
+
+
+def _progress(stream):
+    """A live count on a terminal; a line every 50 runs otherwise."""
+    failing = [0]
+
+    def show(result, runs: int) -> None:
+        failing[0] += not result.ok
+        text = f"{runs} scenario runs, {failing[0]} failing" + (" (shrinking)" if failing[0] else "")
+        if stream.isatty():
+            stream.write("\r\033[K" + text)
+            stream.flush()
+        elif runs % 50 == 0:
+            stream.write(text + "\n")
+            stream.flush()
+
+    return show

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from typing import Callable
 from urllib.parse import parse_qs
 
+from ..states import STATE_NAMES, TERMINAL
 from .scenario import EXIT_MEANINGS, MAX_FAULTS_PER_ROUTE
 
-FINAL_STATES = {2: "failed", 3: "success", 5: "cancelled", 7: "deleted"}
-STATE_NAMES = ("waiting", "running", "failed", "success", "cancelling", "cancelled", "deleting", "deleted")
+FINAL_STATES = {state: STATE_NAMES[state] for state in sorted(TERMINAL)}  # 2, 3, 5, 7
 #: Fault actions after which the client still got the real answer.
 PASS_THROUGH = ("delay", "stall", "cancel", "delete")
 #: Slack on timing rules: clocks and schedulers are not exact.

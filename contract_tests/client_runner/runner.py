@@ -226,8 +226,10 @@ class ClientRunner:
     # -- many scenarios ---------------------------------------------------------------
 
     def explore(self, max_examples: int = 100, *, seed: int | None = None, derandomize: bool = False,
-                max_shrinks: int = 150, strategy=None, replay_command: str | None = None) -> Exploration:
-        """Run up to ``max_examples`` generated scenarios; shrink the first failure."""
+                max_shrinks: int = 150, strategy=None, replay_command: str | None = None,
+                on_run: Callable[[RunResult, int], None] | None = None) -> Exploration:
+        """Run up to ``max_examples`` generated scenarios; shrink the first failure.
+        ``on_run(result, runs)`` is called after each run (progress display)."""
         strategy = strategy or scenarios(retry_after=self.retry_after, auth=self.auth)
         cache: dict[str, RunResult] = {}
         counts = {"runs": 0, "failing": 0}
@@ -243,6 +245,8 @@ class ClientRunner:
             result = cache[key] = self.run(scenario)
             if not result.ok:
                 counts["failing"] += 1
+            if on_run is not None:
+                on_run(result, counts["runs"])
             return result
 
         @settings(max_examples=max_examples, deadline=None, database=None, derandomize=derandomize,
