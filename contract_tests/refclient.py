@@ -146,9 +146,9 @@ class Follower:
             raise Transient(f"HTTP {response.status_code}", retry_after)
         try:
             body = response.json()
-        except (ValueError, requests.RequestException):
-            raise Transient(f"HTTP {response.status_code} with a body that is not JSON "
-                            f"({len(response.content)} bytes)", retry_after) from None
+        except (ValueError, requests.RequestException) as exc:  # not JSON, or cut short
+            raise Transient(f"HTTP {response.status_code} with an unreadable body ({type(exc).__name__})",
+                            retry_after) from None
         if not isinstance(body, dict):
             raise Transient("an answer that is not a JSON object")
         if body.get("apim_status") in TOKEN_EXPIRED:
