@@ -165,23 +165,24 @@ class FaultLayer:
         elif rule.action == "nonjson":
             status, body, content_type = 200, _HTML, "text/html; charset=utf-8"
         else:  # apim
-            status, body = token_expiry_answer(rule.apim_status or 4011)
+            auth = getattr(emu, "auth", None)
+            fresh = auth.refresh_token_for(environ.get("HTTP_APIM_ACCESSTOKEN")) if auth is not None else None
+            status, body = token_expiry_answer(rule.apim_status or 4011, fresh)
             content_type = "application/json"
         start_response(f"{status} {_REASONS.get(status, 'Error')}", [
             ("Content-Type", content_type), ("Content-Length", str(len(body))), *headers])
         return [body]
 
 
-def token_expiry_answer(apim_status: int) -> tuple[int, bytes]:
-    """The gateway's answer when the access token expired (4011) or is invalid (4012)."""
-    try:  # the auth module (issue 5) owns the exact shape when it is present
-        from .auth import token_expiry_answer as from_auth  # type: ignore[attr-defined]
-    except ImportError:
-        pass
-    else:
-        return from_auth(apim_status)
-    message = "access token expired" if apim_status == 4011 else "access token is not valid"
-    return 200, wire.to_json_bytes({"apim_status": apim_status, "msg": message, "business": "apim-gateway"})
+def token_expiry_answer(apim_status: int, refresh_token: str | None = None) -> tuple[int, bytes]:
+    """The gateway's answer when the access token expired (4011) or is invalid (4012):
+    mock_server.auth builds it, so faults and the auth layer answer alike."""
+    try:
+        from .auth import token_expiry_answer as from_auth
+    except ImportError:  # pragma: no cover - only in a checkout without the auth module
+        message = "access token expired" if apim_status == 4011 else "access token is not valid"
+        return 200, wire.to_json_bytes({"apim_status": apim_status, "msg": message, "business": "apim-gateway"})
+    return from_auth(apim_status, refresh_token)
 
 
 def _close(result) -> None:
@@ -275,6 +276,7 @@ def describe_config(emu) -> dict:
         "seed": emu.seed, "clock": emu.clock.describe(), "timeline": config.timeline.to_compact(),
         "wire": dataclasses.asdict(config.wire), "faults": [rule.compact() for rule in config.faults],
         "publicBaseUrl": config.public_base_url,
+        **({"auth": emu.auth.describe()} if hasattr(emu, "auth") else {}),
     }
 
 
@@ -286,7 +288,7 @@ def get_config():
 @faults_admin.post("/config")
 def replace_config():
     """A fresh emulator (no tasks, empty journal) built from the current config with
-    {clock?, speed?, seed?, timeline?, wire?, faults?} changed; the server stays up."""
+    {clock?, speed?, seed?, timeline?, wire?, faults?, auth?} changed; the server stays up."""
     from .app import install
     from .service import Emulator
 
@@ -294,7 +296,7 @@ def replace_config():
     body = json_body(required=False) or {}
     if not isinstance(body, dict):
         raise InvalidParameter("expected a JSON object")
-    unknown = set(body) - {"clock", "speed", "seed", "timeline", "wire", "faults"}
+    unknown = set(body) - {"clock", "speed", "seed", "timeline", "wire", "faults", "auth"}
     if unknown:
         raise InvalidParameter(f"unknown setting(s): {', '.join(sorted(unknown))}")
     config = emu.config
@@ -317,8 +319,16 @@ def replace_config():
             changes["wire"] = config.wire.with_overrides(body["wire"])
         if "faults" in body:
             changes["faults"] = tuple(parse_rules(body["faults"]))
+        if "auth" in body:
+            if not hasattr(config, "auth"):
+                raise ValueError("auth: this emulator has no APIM auth")
+            from .auth import settings_from_mapping
+
+            if not isinstance(body["auth"], dict):
+                raise ValueError("auth: expected an object such as {\"mode\": \"verify\", \"apps\": [\"KEY:SECRET\"]}")
+            changes["auth"] = settings_from_mapping(body["auth"], config.auth)
         fresh = Emulator(dataclasses.replace(config, **changes))
-    except (ClockError, TimelineError, FaultError, ValueError, TypeError) as exc:
+    except (ClockError, TimelineError, FaultError, ValueError, TypeError, KeyError) as exc:
         raise InvalidParameter(str(exc)) from None
     install(current_app, fresh)
     return render_json(describe_config(fresh))

@@ -40,6 +40,8 @@ def add_test_client_parser(sub) -> None:
                    help="Retry-After of 429 faults in seconds (default 1; decimals below 1 are a dfmock extension)")
     p.add_argument("--time-limit", type=float, default=30.0, help="seconds one run may take before it is killed")
     p.add_argument("--target", help="base URL of a running emulator (default: start one)")
+    p.add_argument("--no-auth", action="store_true",
+                   help="never turn APIM auth on (default: half the scenarios sign requests, when the emulator can check them)")
     p.add_argument("--replay", help="run exactly this scenario (JSON, or @FILE) instead of generating")
     p.add_argument("command", nargs=argparse.REMAINDER, help="-- COMMAND [ARGS...]")
     p.set_defaults(func=run_test_client)
@@ -104,6 +106,7 @@ def _run(args, command: list[str], base_url: str, replay) -> int:
 
     runner = ClientRunner(base_url, command, poll_interval=args.interval, time_limit=args.time_limit,
                           retry_after=args.retry_after)
+    runner.auth = not args.no_auth and runner.emulator_has_auth()
     if replay is not None:
         result = runner.run(replay)
         if result.ok:

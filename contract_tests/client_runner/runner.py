@@ -37,6 +37,8 @@ from .scenario import Scenario, expected_exit, scenarios
 
 ORG_ID = "o15504722874071"
 CHANNEL_ID = "ch-dee0c5"
+#: The app the runner registers when auth is on (DFMOCK_APP_KEY / DFMOCK_APP_SECRET).
+APP_KEY, APP_SECRET = "dfmock-runner", "dfmock-runner-secret"
 ClientCallable = Callable[[Mapping[str, str]], int]
 
 
@@ -111,18 +113,28 @@ class ClientRunner:
         return response.json()
 
     def _prepare(self, scenario: Scenario) -> str:
-        if scenario.auth:
-            raise RunnerError("auth scenarios need the emulator's APIM auth (issue 5), not available yet")
-        self._admin("POST", "/config", json={"clock": "step:1s", "seed": scenario.seed, "wire": scenario.wire(),
-                                               "faults": []})
+        settings: dict = {"clock": "step:1s", "seed": scenario.seed, "wire": scenario.wire(), "faults": []}
+        if self.auth:
+            # Signatures are checked; timestamps are not (the step clock is not wall time).
+            settings["auth"] = {"mode": "verify" if scenario.auth else "off", "apps": [f"{APP_KEY}:{APP_SECRET}"],
+                                "timestamp_window": "off"}
+        elif scenario.auth:
+            raise RunnerError("an auth scenario needs a runner made with auth=True")
+        self._admin("POST", "/config", json=settings)
         task = self._admin("POST", "/tasks", json={"orgId": ORG_ID, "channelId": CHANNEL_ID,
                                                     "timeline": scenario.timeline()})
         if scenario.task_faults():
             self._admin("POST", "/faults", json={"faults": scenario.task_faults(), "task": task["taskId"]})
         return task["taskId"]
 
-    def environment(self, task_id: str, output: Path) -> dict[str, str]:
+    def emulator_has_auth(self) -> bool:
+        """Whether the emulator can check APIM auth (``auth`` in ``GET /__admin/config``)."""
+        return "auth" in self._admin("GET", "/config")
+
+    def environment(self, task_id: str, output: Path, auth: bool = False) -> dict[str, str]:
+        credentials = {"DFMOCK_APP_KEY": APP_KEY, "DFMOCK_APP_SECRET": APP_SECRET} if auth else {}
         return {
+            **credentials,
             "DFMOCK_BASE_URL": self.base_url,
             "DFMOCK_ORG_ID": ORG_ID,
             "DFMOCK_CHANNEL_ID": CHANNEL_ID,
@@ -136,7 +148,7 @@ class ClientRunner:
         task_id = self._prepare(scenario)
         output = self._workdir / f"output-{task_id[:8]}"
         output.unlink(missing_ok=True)
-        env = self.environment(task_id, output)
+        env = self.environment(task_id, output, scenario.auth)
         started = time.monotonic()
         if callable(self.client):
             exit_code, killed, stdout, stderr = self._run_callable(env)
@@ -148,8 +160,7 @@ class ClientRunner:
         expectation = expected_exit(detail)
         served = None
         if expectation.exit_code == 0 and exit_code == 0:
-            self._admin("DELETE", "/faults")  # the runner's own download must not be faulted
-            served = self._http.get(self.base_url + detail["dataPath"], timeout=30).content
+            served = self._served_file(detail["dataPath"], scenario.auth)
         written = output.read_bytes() if output.exists() else None
         facts = RunFacts(exit_code=exit_code, killed_reason=killed, elapsed=elapsed,
                          expected_exit=expectation.exit_code, expected_reason=expectation.reason,
@@ -157,6 +168,20 @@ class ClientRunner:
                          output=written, served=served)
         output.unlink(missing_ok=True)
         return RunResult(scenario, facts, judge(facts), task_id, stdout, stderr)
+
+    def _served_file(self, path: str, auth: bool) -> bytes:
+        self._admin("DELETE", "/faults")  # the runner's own download must not be faulted
+        url = self.base_url + path
+        headers = {}
+        if auth:
+            from ..signing import Signer
+
+            headers = Signer(self.base_url, APP_KEY, APP_SECRET, session=self._http).headers("GET", url)
+        response = self._http.get(url, headers=headers, timeout=60)
+        if response.status_code != 200:
+            raise RunnerError(f"the runner could not fetch the served file: HTTP {response.status_code} "
+                              f"{response.text[:200]}")
+        return response.content
 
     def _hopeless(self) -> str | None:
         """A reason to stop the client now: a rule it broke that more time cannot mend."""
@@ -173,7 +198,8 @@ class ClientRunner:
     def _run_command(self, env: dict[str, str]) -> tuple[int | None, str | None, str, str]:
         with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
             try:
-                proc = subprocess.Popen(list(self.client), env={**os.environ, **env}, stdout=out, stderr=err,
+                inherited = {k: v for k, v in os.environ.items() if not k.startswith("DFMOCK_")}
+                proc = subprocess.Popen(list(self.client), env={**inherited, **env}, stdout=out, stderr=err,
                                         stdin=subprocess.DEVNULL, start_new_session=True)
             except OSError as exc:
                 raise RunnerError(f"cannot start {shlex.join(self.client)}: {exc}") from None

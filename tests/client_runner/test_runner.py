@@ -32,7 +32,9 @@ def test_reference_client_passes_generated_scenarios(dfmock_client_runner):
     Scenario(waiting=1, running=3, faults=("drop@on:success/status", "truncate@nth:1/data", "nonjson@nth:2/data")),
     Scenario(running=4, other_party="cancel@nth:2", cancel_answer="cancelled"),
     Scenario(size=0, other_party="delete@on:success", faults=("429:50ms@nth:1/status", "empty@on:running/status")),
-], ids=["defaults", "failed-table-types", "faults", "cancelled", "deleted"])
+    # Found by a long run: a truncated JSON error (the file was deleted) crashed the client.
+    Scenario(faults=("truncate@nth:1/data",), other_party="delete@on:success"),
+], ids=["defaults", "failed-table-types", "faults", "cancelled", "deleted", "truncated-gone-answer"])
 def test_reference_client_as_a_command(dfmock_client_runner, scenario):
     result = dfmock_client_runner(REFCLIENT).run(scenario)
     assert result.ok, result.violations
@@ -99,3 +101,18 @@ def test_cli_replay_and_exit_status(dfmock_server, capsys):
 def test_cli_starts_its_own_emulator(capsys):
     code = dfmock_main(["test-client", "--interval", "0.01", "--replay", '{"outcome":"failed"}', "--", *REFCLIENT])
     assert code == 0, capsys.readouterr()
+
+
+def test_reference_client_passes_with_auth_on_and_off(dfmock_client_runner):
+    pytest.importorskip("mock_server.auth")
+    runner = dfmock_client_runner(follow_from_env, auth=True)
+    assert runner.emulator_has_auth()
+    assert runner.run(Scenario(auth=True, faults=("apim:4011@nth:1/status", "apim:4012@nth:1/data"))).ok
+    exploration = runner.explore(20, derandomize=True)
+    assert exploration.ok, exploration.report()
+
+
+def test_an_unsigning_client_fails_auth_scenarios(dfmock_client_runner):
+    pytest.importorskip("mock_server.auth")
+    result = dfmock_client_runner(broken("no_retry_503"), auth=True).run(Scenario(auth=True))
+    assert [v.rule for v in result.violations] == ["does not give up within the recoverable budget"]

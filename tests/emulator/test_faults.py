@@ -246,3 +246,22 @@ def test_one_answer_per_request_the_others_are_superseded(dfm):
     dfm.emulator.faults.sleep = lambda seconds: None
     assert poll(dfm, task).status_code == 503
     assert journal(dfm)[1]["fault"] == "f1 503@nth:1/status; f2 429@nth:1/status (superseded); f3 stall:1ms@nth:1/status"
+
+
+def test_token_expiry_fault_carries_a_fresh_token_when_auth_is_on(dfm):
+    pytest.importorskip("mock_server.auth")
+    from contract_tests.signing import Signer
+
+    requests.post(dfm.url("/__admin/config"), json={"auth": {"mode": "verify", "apps": ["k:s"],
+                                                              "timestamp_window": "off"}}, timeout=5)
+    assert requests.get(dfm.url("/__admin/config"), timeout=5).json()["auth"]["mode"] == "verify"
+    task = requests.post(dfm.url("/__admin/tasks"), json={"orgId": "o1", "channelId": "ch-1"}, timeout=5).json()["taskId"]
+    requests.post(dfm.url("/__admin/faults"), json={"faults": "apim:4011", "task": task}, timeout=5)
+    signer = Signer(dfm.base_url, "k", "s")
+    url = dfm.url(status_path(task))
+    body = requests.get(url, headers=signer.headers("GET", url), timeout=5).json()
+    assert body["apim_status"] == 4011 and body["apim_refreshtoken"] == signer.token()
+    assert requests.get(url, headers=signer.headers("GET", url), timeout=5).json()["code"] == 0
+    assert requests.get(url, timeout=5).status_code == 400  # unsigned: the gateway refuses
+    bad = requests.post(dfm.url("/__admin/config"), json={"auth": {"mode": "sometimes"}}, timeout=5)
+    assert bad.status_code == 400 and "auth.mode" in bad.json()["msg"]
