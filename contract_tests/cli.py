@@ -37,7 +37,8 @@ def add_subcommands(subparsers) -> None:
         "validate", help="validate a captured message against the contract",
         description="Validate one JSON message (a response body, request body or callback). "
                     "Exit 0 valid, 1 violations, 2 usage.")
-    validate.add_argument("file", metavar="FILE|-", help="JSON file, or - for standard input")
+    validate.add_argument("file", metavar="FILE|-", help="JSON file, or - for standard input; a .har or "
+                                                         ".jsonl capture is checked exchange by exchange")
     validate.add_argument("--kind", choices=KINDS, help="message kind (default: detected from the content)")
     validate.add_argument("--task-id", help="the task the message must be about")
     _common_options(validate)
@@ -69,6 +70,10 @@ def run_validate(args) -> int:
         if not path.is_file():
             print(f"dfmock validate: no such file: {args.file}", file=sys.stderr)
             return EXIT_USAGE
+        from .captures import capture_format, run_capture
+
+        if capture_format(path) and args.kind is None:  # a HAR file or JSON lines: every exchange and task
+            return run_capture(path, args.profile, args.output_format)
         source, label = path, args.file
     report = check_message(source, args.kind, args.profile, task_id=args.task_id, source=label)
     return _print(report, args)

@@ -20,10 +20,12 @@ from werkzeug.exceptions import HTTPException
 from . import wire
 from .config import EmulatorConfig
 from .errors import ApiError, BodyTooLarge, InternalError, InvalidParameter, MethodNotAllowed, RouteNotFound
+from .auth import AuthLayer
 from .faults import FAULT_KEY, STATE_KEY
 from .http_admin import admin
 from .http_faults import DropConnection, FaultLayer, faults_admin
 from .http_api import api
+from .http_gateway import gateway
 from .http_common import CODE_KEY, EXTENSION, render_error
 from .service import Emulator
 
@@ -57,6 +59,7 @@ def create_app(config: EmulatorConfig | Emulator | None = None) -> Flask:
     app.register_blueprint(api)
     app.register_blueprint(admin)
     app.register_blueprint(faults_admin)
+    app.register_blueprint(gateway)
 
     @app.errorhandler(ApiError)
     def on_api_error(error: ApiError):
@@ -72,7 +75,8 @@ def create_app(config: EmulatorConfig | Emulator | None = None) -> Flask:
         return render_error(InternalError(f"internal service error ({type(error).__name__}); see the emulator's log"))
 
     # Faults act just inside the journal, so the journal records what the client got.
-    app.wsgi_app = JournalingApp(app, FaultLayer(app, app.wsgi_app))  # type: ignore[method-assign]
+    # The gateway's auth checks come first: a refused call reaches neither faults nor service.
+    app.wsgi_app = JournalingApp(app, AuthLayer(app, FaultLayer(app, app.wsgi_app)))  # type: ignore[method-assign]
     return app
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from . import __version__
 from .clock import ClockError
+from .cli_gateway import add_proxy_parser, add_serve_options as add_gateway_options, serve_changes as gateway_changes
 from .config import WIRE_CHOICES, ConfigError, EmulatorConfig, WireSettings, load_config_file
 from .timeline import TimelineError
 
@@ -38,6 +39,7 @@ def add_serve_parser(sub) -> None:
     p.add_argument("--journal-size", type=int, help="request journal ring size (default 10000; 0 = off)")
     p.add_argument("--max-body-bytes", type=int, help="largest request body accepted (default 1 MiB)")
     p.add_argument("--threads", type=int, default=8, help="server worker threads (default 8)")
+    add_gateway_options(p)  # --auth, --app, --auth-window, --callback-allow
     p.set_defaults(func=run_serve)
 
 
@@ -56,6 +58,7 @@ def config_from_args(args) -> EmulatorConfig:
             if getattr(args, f"wire_{name}") is not None}
     if wire:
         changes["wire"] = config.wire.with_overrides(wire)
+    changes.update(gateway_changes(args, config))
     return dataclasses.replace(config, **changes)
 
 
@@ -104,6 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"dfmock {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     add_serve_parser(sub)
+    add_proxy_parser(sub)  # dfmock proxy (contract_tests.proxy)
     try:
         from contract_tests.cli import add_subcommands
     except ImportError:  # the kit is part of the distribution; this only guards partial checkouts

@@ -55,9 +55,19 @@ class ManualClock:
     def __init__(self, start: float = DEFAULT_EPOCH) -> None:
         self._now = float(start)
         self._lock = threading.Lock()
+        self._listeners: list = []
 
     def now(self) -> float:
         return self._now
+
+    def add_listener(self, listener) -> None:
+        """``listener()`` is called (outside the lock, in the advancing thread) after
+        each move; it must return quickly (the callback dispatcher only wakes up)."""
+        self._listeners.append(listener)
+
+    def _moved(self) -> None:
+        for listener in self._listeners:
+            listener()
 
     def before_status_read(self) -> None:
         pass
@@ -67,14 +77,17 @@ class ManualClock:
             raise ClockError(f"the clock only moves forward; got {seconds!r} seconds")
         with self._lock:
             self._now += seconds
-            return self._now
+            now = self._now
+        self._moved()
+        return now
 
     def set(self, now: float) -> float:
         with self._lock:
             if now < self._now:
                 raise ClockError(f"the clock only moves forward: {now} is before {self._now}")
             self._now = float(now)
-            return self._now
+        self._moved()
+        return self._now
 
     def describe(self) -> dict:
         return {"mode": self.mode, "now": self._now}

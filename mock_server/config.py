@@ -19,6 +19,8 @@ from typing import Any, Mapping
 import yaml
 from jsonschema import Draft202012Validator
 
+from .auth import AuthConfigError, AuthSettings, settings_from_mapping as auth_from_mapping
+from .callbacks import CallbackSettings
 from .clock import make_clock
 from .faults import FaultError, FaultRule, parse_rules
 from .timeline import DEFAULT_TIMELINE, TimelineError, TimelineSpec, parse_timeline
@@ -104,6 +106,9 @@ class EmulatorConfig:
     max_file_bytes: int = 64 * 1024**3
     # Fault rules in force from the start (mock_server/faults.py).
     faults: tuple[FaultRule, ...] = ()
+    # The APIM gateway's checks and the completion callbacks (docs/auth-callbacks-proxy.md).
+    auth: AuthSettings = field(default_factory=AuthSettings)
+    callbacks: CallbackSettings = field(default_factory=CallbackSettings)
 
     def __post_init__(self) -> None:
         make_clock(self.clock, self.speed, self.clock_start)  # fail early on a bad clock spec
@@ -163,6 +168,16 @@ def config_from_mapping(data: Any, source: str = "<config>") -> EmulatorConfig:
             kwargs["faults"] = tuple(parse_rules(data["faults"]))
         except FaultError as exc:
             problems.append(f"$.faults: {exc}")
+    if "auth" in data:
+        try:
+            kwargs["auth"] = auth_from_mapping(data["auth"])
+        except AuthConfigError as exc:
+            problems.append(f"$.auth: {exc}")
+    if "callbacks" in data:
+        try:
+            kwargs["callbacks"] = callback_settings(data["callbacks"])
+        except ValueError as exc:
+            problems.append(f"$.callbacks: {exc}")
     kwargs.update(data.get("limits", {}))
     if problems:
         raise ConfigError(source, problems)
@@ -170,6 +185,25 @@ def config_from_mapping(data: Any, source: str = "<config>") -> EmulatorConfig:
         return EmulatorConfig(**kwargs)
     except ValueError as exc:
         raise ConfigError(source, [str(exc)]) from None
+
+
+def callback_settings(data: Mapping[str, Any], base: CallbackSettings | None = None) -> CallbackSettings:
+    """The config file's ``callbacks`` object: {allow_hosts, max_attempts, backoff, max_backoff,
+    timeout, max_pending} (durations as numbers or text such as 2s)."""
+    from .units import UnitError, parse_duration
+
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        if key == "allow_hosts":
+            values[key] = tuple(value)
+        elif key in ("backoff", "max_backoff", "timeout"):
+            try:
+                values[key] = parse_duration(value)
+            except UnitError as exc:
+                raise ValueError(f"{key}: {exc}") from None
+        else:
+            values[key] = value
+    return dataclasses.replace(base or CallbackSettings(), **values)
 
 
 def _short(error) -> str:

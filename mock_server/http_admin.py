@@ -115,7 +115,8 @@ def create_task():
     if timeline is not None and not isinstance(timeline, (str, dict)):
         raise InvalidParameter("timeline: expected a compact string or an object")
     record = emu.create_task(body.get("orgId", "dfmock-org"), channel_id,
-                             body.get("request", DEFAULT_ADMIN_REQUEST), timeline=timeline)
+                             body.get("request", DEFAULT_ADMIN_REQUEST), timeline=timeline,
+                             base_url=request.host_url)
     return render_json(task_detail(record, emu.clock.now()), status=201)
 
 
@@ -175,6 +176,9 @@ def _clock_call(call) -> None:
         call()
     except ClockError as exc:
         raise InvalidParameter(str(exc)) from None
+    # Callbacks due at the new time are delivered before the advance answers
+    # (mock_server/callbacks.py): deterministic for tests on the manual clock.
+    emulator().callbacks.run_due()
 
 
 @admin.post("/reset")

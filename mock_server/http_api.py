@@ -30,7 +30,8 @@ def create_download_request(channel_id: str):
     org_id = org_param()
     body = json_body()
     rules = task_faults(request.headers.get(FAULTS_HEADER))  # checked before the task exists
-    record = emu.create_task(org_id, channel_id, body, timeline=request.headers.get(TIMELINE_HEADER))
+    record = emu.create_task(org_id, channel_id, body, timeline=request.headers.get(TIMELINE_HEADER),
+                             base_url=request.host_url)
     if rules:
         emu.faults.add(scoped(rules, record.task_id))
     return render_ok({"taskId": record.task_id})

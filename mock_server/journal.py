@@ -30,6 +30,10 @@ class JournalEntry:
     # fault then replaced the answer: ``fault`` says whether the client saw it.
     state: int | None = None
     received: float | None = None  # wall time (Unix seconds) when the request arrived
+    # "request" (what a client asked) or "callback" (a completion callback the emulator
+    # POSTed: method/path/query/status are its own, ``callback`` says to whom and how it went).
+    kind: str = "request"
+    callback: dict | None = None
 
     def to_json(self) -> dict:
         return {
@@ -45,6 +49,8 @@ class JournalEntry:
             "fault": self.fault,
             "state": self.state,
             "received": self.received,
+            "kind": self.kind,
+            **({"callback": self.callback} if self.callback is not None else {}),
         }
 
 

@@ -45,7 +45,10 @@ class RunningEmulator:
         return self.base_url + path
 
     def advance(self, seconds: float) -> float:
-        return self.emulator.clock.advance(seconds)
+        """Move the clock; completion callbacks due by then are delivered before this returns."""
+        now = self.emulator.clock.advance(seconds)
+        self.emulator.callbacks.run_due()
+        return now
 
     def replace_emulator(self, config: EmulatorConfig) -> Emulator:
         """Swap in a fresh emulator (new store, journal and clock) on the same server."""

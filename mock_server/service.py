@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from . import datafile
+from .auth import Authenticator
+from .callbacks import CallbackDispatcher
 from .clock import Clock, make_clock
 from .config import ChannelConfig, EmulatorConfig
 from .errors import ChannelException, InvalidParameter, NotFound, ParameterEmpty, StateConflict, FileGone
@@ -88,6 +90,11 @@ class Emulator:
         # Channels seen in use, per org, when channels are not declared.
         self._used: dict[str, dict[str, None]] = {}
         self._load_channels()
+        # The APIM gateway (mock_server/auth.py) and completion callbacks (mock_server/callbacks.py).
+        self.auth = Authenticator(self.config.auth, self.clock, seed=self.seed)
+        self.callbacks = CallbackDispatcher(self.config.callbacks, self.clock, self.journal, self.config.wire)
+        if hasattr(self.clock, "add_listener"):
+            self.clock.add_listener(self.callbacks.notify)
 
     def _load_channels(self) -> None:
         for item in self.config.channels or ():
@@ -128,8 +135,9 @@ class Emulator:
     # -- use cases -----------------------------------------------------------
 
     def create_task(self, org_id: str | None, channel_id: str, body: Any,
-                    timeline: str | Mapping[str, Any] | None = None) -> TaskRecord:
-        """A new task; ``timeline`` (compact or object form) overrides the channel's/global one."""
+                    timeline: str | Mapping[str, Any] | None = None, base_url: str | None = None) -> TaskRecord:
+        """A new task; ``timeline`` (compact or object form) overrides the channel's/global one.
+        ``base_url``: the emulator's address as the client saw it (for a callback's downloadUrl)."""
         org_id = check_org(org_id)
         channel = self._channel(org_id, channel_id)
         if channel is not None:
@@ -138,12 +146,15 @@ class Emulator:
             if channel.status != "START":
                 raise ChannelException(f"channel {channel_id} is {channel.status}; only a started channel takes new tasks")
         request = parse_create_body(body)
+        self.callbacks.check_url(request.callback_url)  # 1004 for a host not on the allowlist
         base = channel.timeline if channel is not None and channel.timeline is not None else self.config.timeline
         try:
             spec = base.with_overrides(timeline)
         except TimelineError as exc:
             raise InvalidParameter(f"timeline: {exc}") from None
-        return self._add(org_id, channel_id, request, spec)
+        record = self._add(org_id, channel_id, request, spec)
+        self.callbacks.schedule(record, self.config.public_base_url or base_url)
+        return record
 
     def _add(self, org_id: str, channel_id: str, request: TaskRequest, spec: TimelineSpec) -> TaskRecord:
         with self._rng_lock:
@@ -241,6 +252,8 @@ class Emulator:
             self._request_ids = random.Random(f"{self.seed}/requestId")
             self._used.clear()
         self.faults.clear(keep=self.config.faults)
+        self.auth.reset()
+        self.callbacks.clear()
 
 
 def _name(state: int) -> str:
