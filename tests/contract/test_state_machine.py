@@ -34,3 +34,21 @@ TestDocumentedWire = _machine("DocumentedWire", "documented", numbers="integer",
 # Everything else the docs leave open, which only the lenient profile accepts.
 TestOddWire = _machine("OddWire", "lenient", before_success="omit", cancel_answer="cancelled",
                        error_status="200", request_id=True).TestCase
+
+
+def test_the_machine_runs_over_http_against_a_served_emulator():
+    """The same machine over real HTTP (docs/contract-suites.md): one server, reset
+    before each example; a few examples, the in-process runs above go deep."""
+    from hypothesis.stateful import run_state_machine_as_test
+
+    from contract_tests.targets import HttpTarget
+    from mock_server.runner import run_emulator
+
+    with run_emulator(EmulatorConfig(clock="manual", seed=0)) as dfm:
+        def make_target(seed: int) -> HttpTarget:
+            target = HttpTarget(dfm.base_url, timeout=10)
+            target.request("POST", "/__admin/reset")
+            return target
+
+        machine = emulator_machine(make_target, profile="sample", name="HttpEmulator")
+        run_state_machine_as_test(machine, settings=settings(stateful_step_count=20, max_examples=8))
