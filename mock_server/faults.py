@@ -54,6 +54,8 @@ PLAIN_ACTIONS = ("drop", "empty", "truncate", "nonjson", "cancel", "delete")
 PASS_THROUGH = ("delay", "stall", "cancel", "delete")
 
 FAULTS_HEADER = "X-Dfmock-Faults"
+#: Bound on task-scoped rules kept, and on tasks an on:STATE rule remembers.
+MAX_REMEMBERED = 10_000
 STATE_KEY = "dfmock.state"  # the progress state a status/cancel answer showed (set by the handler)
 FAULT_KEY = "dfmock.fault"  # the fault applied to this request (read by the journal)
 
@@ -219,9 +221,10 @@ def parse_rules(spec: Any, *, task_id: str | None = None) -> list[FaultRule]:
 class _Installed:
     rule_id: str
     rule: FaultRule
+    seq: int = 0  # installation order: the first rule to replace an answer wins
     seen: int = 0  # matching requests so far
     fired: int = 0
-    fired_tasks: set = field(default_factory=set)  # tasks an on:STATE rule has fired for
+    fired_tasks: dict = field(default_factory=dict)  # tasks an on:STATE rule fired for (oldest first)
 
     def to_json(self) -> dict:
         return {"id": self.rule_id, **self.rule.to_json(), "matched": self.seen, "fired": self.fired}
@@ -248,12 +251,16 @@ class FaultSet:
 
     ``active`` is a plain attribute kept in sync under the lock: a fast path may read
     it without locking and must hand the request to the full path when it is true.
+    Task-scoped rules are indexed by task, so a request only looks at the global
+    rules and its own task's; at most ``MAX_REMEMBERED`` tasks keep rules (the oldest
+    go first: their tasks are long finished or evicted).
     """
 
     def __init__(self, rules: Iterable[FaultRule] = (), seed: int | str = 0,
                  sleep: Callable[[float], None] | None = None) -> None:
         self._lock = threading.Lock()
-        self._rules: dict[str, _Installed] = {}
+        self._global: dict[str, _Installed] = {}
+        self._by_task: dict[str, dict[str, _Installed]] = {}  # oldest task first
         self._ids = itertools.count(1)
         self._seed = seed
         self._rng = random.Random(f"{seed}/faults")
@@ -262,27 +269,46 @@ class FaultSet:
         self.active = False
         self.add(rules)
 
+    def _sync(self) -> None:
+        self.active = bool(self._global or self._by_task)
+
+    def _all(self) -> list[_Installed]:
+        rules = [*self._global.values(), *(i for task in self._by_task.values() for i in task.values())]
+        return sorted(rules, key=lambda i: i.seq)
+
     def add(self, rules: Iterable[FaultRule]) -> list[str]:
         with self._lock:
             ids = []
             for rule in rules:
-                rule_id = f"f{next(self._ids)}"
-                self._rules[rule_id] = _Installed(rule_id, rule)
-                ids.append(rule_id)
-            self.active = bool(self._rules)
+                seq = next(self._ids)
+                installed = _Installed(f"f{seq}", rule, seq)
+                if rule.task_id is None:
+                    self._global[installed.rule_id] = installed
+                else:
+                    self._by_task.setdefault(rule.task_id, {})[installed.rule_id] = installed
+                ids.append(installed.rule_id)
+            while len(self._by_task) > MAX_REMEMBERED:
+                del self._by_task[next(iter(self._by_task))]
+            self._sync()
             return ids
 
     def remove(self, rule_id: str) -> bool:
         with self._lock:
-            found = self._rules.pop(rule_id, None) is not None
-            self.active = bool(self._rules)
+            found = self._global.pop(rule_id, None) is not None
+            for task_id, rules in list(self._by_task.items()):
+                if rules.pop(rule_id, None) is not None:
+                    found = True
+                    if not rules:
+                        del self._by_task[task_id]
+            self._sync()
             return found
 
     def clear(self, keep: Iterable[FaultRule] = ()) -> int:
         """Forget every rule (and counter); re-install ``keep`` (the configured ones)."""
         with self._lock:
-            count = len(self._rules)
-            self._rules.clear()
+            count = len(self._all())
+            self._global.clear()
+            self._by_task.clear()
             self._ids = itertools.count(1)
             self._rng = random.Random(f"{self._seed}/faults")
         self.add(keep)
@@ -290,29 +316,33 @@ class FaultSet:
 
     def forget_task(self, task_id: str) -> None:
         with self._lock:
-            for rule_id in [k for k, v in self._rules.items() if v.rule.task_id == task_id]:
-                del self._rules[rule_id]
-            self.active = bool(self._rules)
+            self._by_task.pop(task_id, None)
+            self._sync()
 
     def to_json(self) -> list[dict]:
         with self._lock:
-            return [installed.to_json() for installed in self._rules.values()]
+            return [installed.to_json() for installed in self._all()]
+
+    def _candidates(self, route: str, task_id: str | None) -> list[_Installed]:
+        own = self._by_task.get(task_id, {}) if task_id is not None else {}
+        rules = [*self._global.values(), *own.values()]
+        if own and self._global:
+            rules.sort(key=lambda i: i.seq)
+        return [i for i in rules if i.rule.route in ("any", route)]
 
     def wants(self, route: str, task_id: str | None) -> bool:
         """Whether any rule could fire on this request (cheap; no counters move)."""
         if not self.active:
             return False
         with self._lock:
-            return any(_matches(i.rule, route, task_id) for i in self._rules.values())
+            return bool(self._candidates(route, task_id))
 
     def decide(self, route: str, task_id: str | None, state: int | None) -> list[Decision]:
         """Count this request against every matching rule; the rules that fire, in order."""
         fired: list[Decision] = []
         with self._lock:
-            for installed in self._rules.values():
+            for installed in self._candidates(route, task_id):
                 rule = installed.rule
-                if not _matches(rule, route, task_id):
-                    continue
                 installed.seen += 1
                 if rule.times is not None and installed.fired >= rule.times:
                     continue
@@ -341,14 +371,10 @@ class FaultSet:
         # on:STATE, once per task
         if state != rule.state or task_id in installed.fired_tasks:
             return False
-        installed.fired_tasks.add(task_id)
+        installed.fired_tasks[task_id] = None
+        if len(installed.fired_tasks) > MAX_REMEMBERED:
+            del installed.fired_tasks[next(iter(installed.fired_tasks))]
         return True
-
-
-def _matches(rule: FaultRule, route: str, task_id: str | None) -> bool:
-    if rule.route != "any" and rule.route != route:
-        return False
-    return rule.task_id is None or rule.task_id == task_id
 
 
 def scoped(rules: Iterable[FaultRule], task_id: str) -> list[FaultRule]:

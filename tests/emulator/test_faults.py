@@ -265,3 +265,19 @@ def test_token_expiry_fault_carries_a_fresh_token_when_auth_is_on(dfm):
     assert requests.get(url, timeout=5).status_code == 400  # unsigned: the gateway refuses
     bad = requests.post(dfm.url("/__admin/config"), json={"auth": {"mode": "sometimes"}}, timeout=5)
     assert bad.status_code == 400 and "auth.mode" in bad.json()["msg"]
+
+
+def test_task_scoped_rules_are_bounded(monkeypatch):
+    from mock_server import faults
+
+    monkeypatch.setattr(faults, "MAX_REMEMBERED", 3)
+    fault_set = faults.FaultSet(parse_rules("503@always"))
+    for n in range(5):
+        fault_set.add(faults.scoped(parse_rules("drop"), f"task{n}"))
+    assert [r["task"] for r in fault_set.to_json()] == [None, "task2", "task3", "task4"]
+    assert fault_set.wants("status", "task0") and not fault_set.wants("data", "task0")  # the global rule only
+    assert not faults.FaultSet(faults.scoped(parse_rules("drop/data"), "t")).wants("status", "t")
+    assert not faults.FaultSet(faults.scoped(parse_rules("drop"), "t")).wants("status", "other")
+    on = faults.FaultSet(parse_rules("503@on:running"))
+    fired = [bool(on.decide("status", f"t{n}", 1)) for n in range(5)] + [bool(on.decide("status", "t4", 1))]
+    assert fired == [True] * 5 + [False]
