@@ -21,6 +21,7 @@ from . import wire
 from .config import EmulatorConfig
 from .errors import ApiError, BodyTooLarge, InternalError, InvalidParameter, MethodNotAllowed, RouteNotFound
 from .auth import AuthLayer
+from .fastpath import FastPath, content_length, request_headers
 from .faults import FAULT_KEY, STATE_KEY
 from .http_admin import admin
 from .http_faults import DropConnection, FaultLayer, faults_admin
@@ -31,7 +32,6 @@ from .service import Emulator
 
 log = logging.getLogger("dfmock")
 
-_HEADER_SKIP = ("HTTP_COOKIE",)
 
 
 def _http_error(exc: HTTPException) -> ApiError:
@@ -77,6 +77,9 @@ def create_app(config: EmulatorConfig | Emulator | None = None) -> Flask:
     # Faults act just inside the journal, so the journal records what the client got.
     # The gateway's auth checks come first: a refused call reaches neither faults nor service.
     app.wsgi_app = JournalingApp(app, AuthLayer(app, FaultLayer(app, app.wsgi_app)))  # type: ignore[method-assign]
+    # In front of everything: plain status reads and health without Flask (mock_server/fastpath.py);
+    # it defers to the layers above whenever one of them has work (faults, auth, errors).
+    app.wsgi_app = FastPath(app.wsgi_app, lambda: app.extensions[EXTENSION])  # type: ignore[method-assign]
     return app
 
 
@@ -138,20 +141,5 @@ class JournalingApp:
 _REASONS = {200: "OK", 400: "Bad Request", 413: "Payload Too Large", 500: "Internal Server Error"}
 
 
-def _content_length(environ) -> int | None:
-    raw = environ.get("CONTENT_LENGTH")
-    if not raw:
-        return 0
-    try:
-        value = int(raw)
-    except ValueError:
-        return None
-    return value if value >= 0 else None
-
-
-def _headers(environ) -> tuple[tuple[str, str], ...]:
-    pairs = [(key[5:].replace("_", "-").title(), value) for key, value in environ.items()
-             if key.startswith("HTTP_") and key not in _HEADER_SKIP]
-    if environ.get("CONTENT_TYPE"):
-        pairs.append(("Content-Type", environ["CONTENT_TYPE"]))
-    return tuple(pairs)
+_content_length = content_length  # mock_server.fastpath: shared with the fast path
+_headers = request_headers
