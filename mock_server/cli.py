@@ -40,6 +40,9 @@ def add_serve_parser(sub) -> None:
     p.add_argument("--max-body-bytes", type=int, help="largest request body accepted (default 1 MiB)")
     p.add_argument("--threads", type=int, default=8, help="server worker threads (default 8)")
     add_gateway_options(p)  # --auth, --app, --auth-window, --callback-allow
+    p.add_argument("--server", choices=("uvicorn", "waitress"), default="uvicorn",
+                   help="uvicorn (default: fastest; status reads answered on its event loop) or waitress "
+                        "(pure Python, threaded; what the in-process runner uses)")
     p.set_defaults(func=run_serve)
 
 
@@ -63,9 +66,6 @@ def config_from_args(args) -> EmulatorConfig:
 
 
 def run_serve(args) -> int:
-    from .app import create_app
-    from .serving import WILDCARD_HOSTS, bind
-
     try:
         config = config_from_args(args)
     except ConfigError as exc:
@@ -74,6 +74,13 @@ def run_serve(args) -> int:
     except (TimelineError, ClockError, ValueError) as exc:
         print(f"dfmock serve: {exc}", file=sys.stderr)
         return 2
+    if getattr(args, "server", "waitress") == "uvicorn":
+        from .fastserver import run
+
+        return run(args, config)  # mock_server/fastserver.py
+    from .app import create_app
+    from .serving import WILDCARD_HOSTS, bind
+
     app = create_app(config)
     try:
         server = bind(app, args.host, args.port, args.threads, config.max_body_bytes)
@@ -102,11 +109,13 @@ def run_serve(args) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(serve_only: bool = False) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dfmock", description="Emulator and contract kit for the EnOS Data Federation download-task API.")
     parser.add_argument("--version", action="version", version=f"dfmock {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     add_serve_parser(sub)
+    if serve_only:  # `dfmock serve` starts fast: the kit's commands (and their imports) are not needed
+        return parser
     add_proxy_parser(sub)  # dfmock proxy (contract_tests.proxy)
     try:
         from contract_tests.cli import add_subcommands
@@ -121,7 +130,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser(serve_only=argv[:1] == ["serve"])
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()

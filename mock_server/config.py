@@ -12,12 +12,8 @@ from __future__ import annotations
 import dataclasses
 import json
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any, Mapping
-
-import yaml
-from jsonschema import Draft202012Validator
 
 from .auth import AuthConfigError, AuthSettings, settings_from_mapping as auth_from_mapping
 from .callbacks import CallbackSettings
@@ -114,7 +110,11 @@ class EmulatorConfig:
         make_clock(self.clock, self.speed, self.clock_start)  # fail early on a bad clock spec
 
 
-def _config_validator() -> Draft202012Validator:
+def _config_validator():
+    from importlib import resources
+
+    from jsonschema import Draft202012Validator  # imported when a config file is read (start-up time)
+
     text = (resources.files("dfmock_schemas") / "config" / "dfmock-config.schema.json").read_text("utf-8")
     return Draft202012Validator(json.loads(text))
 
@@ -221,6 +221,8 @@ def load_config_file(path: str | Path) -> EmulatorConfig:
         text = path.read_text("utf-8")
     except OSError as exc:
         raise ConfigError(str(path), [f"cannot read the file: {exc.strerror}"]) from None
+    import yaml
+
     try:
         if path.suffix.lower() == ".json":
             data = json.loads(text)

@@ -18,7 +18,6 @@ import zipfile
 from dataclasses import dataclass
 from typing import Iterator
 
-from faker import Faker
 
 from .requests_in import FileSpec
 
@@ -40,7 +39,7 @@ class DataFile:
     chunks: Iterator[bytes]
 
 
-def _column_maker(name: str, index: int, fake: Faker, rng: random.Random):
+def _column_maker(name: str, index: int, fake, rng: random.Random):
     lowered = name.lower()
     if "time" in lowered or "date" in lowered or lowered.endswith("_at") or lowered == "ts":
         # Fixed bounds: "now" would make seeded files differ from day to day.
@@ -77,6 +76,8 @@ class CsvContent:
 
     def __init__(self, spec: FileSpec, seed: int) -> None:
         self.spec = spec
+        from faker import Faker  # imported when a file is first made: it is slow to import
+
         fake = Faker(_LOCALES[spec.encoding])
         fake.seed_instance(seed)
         rng = random.Random(seed)
