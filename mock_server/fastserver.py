@@ -45,6 +45,7 @@ from .errors import InvalidParameter
 log = logging.getLogger("dfmock")
 #: How much of an oversized body is read and dropped before the 90413 answer.
 _DRAIN_LIMIT = 64 * 1024 * 1024
+_DRAIN_PAUSE = 1.0  # seconds without a byte of it
 
 
 class EnvelopeProtocol(HttpToolsProtocol):
@@ -211,7 +212,10 @@ class WsgiBridge:
             # (up to a bound) so that it gets to read the answer instead of a reset.
             dropped = 0
             while dropped <= _DRAIN_LIMIT:
-                message = await receive()
+                try:  # a client that declared a body it does not send is answered after a pause
+                    message = await asyncio.wait_for(receive(), _DRAIN_PAUSE)
+                except asyncio.TimeoutError:
+                    break
                 dropped += len(message.get("body", b""))
                 if message["type"] != "http.request" or not message.get("more_body"):
                     break
