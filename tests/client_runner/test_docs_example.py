@@ -17,5 +17,5 @@ def example_client(tmp_path) -> list[str]:
 
 
 def test_docs_example_client_passes(dfmock_client_runner, tmp_path):
-    exploration = dfmock_client_runner(example_client(tmp_path)).explore(20, derandomize=True)
+    exploration = dfmock_client_runner(example_client(tmp_path)).explore(12, derandomize=True)
     assert exploration.ok, exploration.report()

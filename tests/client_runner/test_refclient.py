@@ -11,7 +11,6 @@ import requests
 
 from contract_tests.refclient import Follower, PollSettings, Progress, main, retry_after_seconds
 from mock_server import EmulatorConfig
-from mock_server.runner import run_emulator
 
 
 @pytest.mark.parametrize("value, seconds", [("2", 2.0), ("0.05", 0.05), (" 7 ", 7.0), ("", None), (None, None),
@@ -42,9 +41,9 @@ def test_progress_on_a_terminal_and_in_a_log():
 
 
 @pytest.fixture
-def dfm():
-    with run_emulator(EmulatorConfig(clock="step:1s", seed=2)) as running:
-        yield running
+def dfm(dfmock_server):
+    dfmock_server.replace_emulator(EmulatorConfig(clock="step:1s", seed=2))
+    return dfmock_server
 
 
 def follower(dfm, tmp_path, faults="", timeline="waiting:1s,running:2s,success,size:5000", **settings):

@@ -9,15 +9,16 @@ import requests
 from mock_server import EmulatorConfig, parse_timeline
 from mock_server.config import config_from_mapping, ConfigError
 from mock_server.faults import FaultError, parse_rules
-from mock_server.runner import run_emulator
 
 from .helpers import cancel_path, create_body, create_path, data_path, status_path
 
 
 @pytest.fixture
-def dfm():
-    with run_emulator(EmulatorConfig(clock="step:1s", seed=5, timeline=parse_timeline("waiting:2s,running:2s,success,size:3000"))) as running:
-        yield running
+def dfm(dfmock_server):
+    """The plugin's session server with a fresh emulator (no server start/stop per test)."""
+    dfmock_server.replace_emulator(EmulatorConfig(
+        clock="step:1s", seed=5, timeline=parse_timeline("waiting:2s,running:2s,success,size:3000")))
+    return dfmock_server
 
 
 def create(dfm, faults=None, timeline=None):
@@ -175,17 +176,19 @@ def test_other_party_cancel_and_delete(dfm):
     assert "(refused" in journal(dfm)[-1]["fault"]
 
 
-def test_every_nth_and_seeded_probability_are_deterministic():
+def test_every_nth_and_seeded_probability_are_deterministic(dfmock_server):
+    dfm = dfmock_server
+
     def run():
-        with run_emulator(EmulatorConfig(clock="manual", seed=9, faults=tuple(parse_rules("503@prob:0.5")))) as dfm:
-            task = create(dfm)
-            return [poll(dfm, task).status_code for _ in range(20)]
+        dfm.replace_emulator(EmulatorConfig(clock="manual", seed=9, faults=tuple(parse_rules("503@prob:0.5"))))
+        task = create(dfm)
+        return [poll(dfm, task).status_code for _ in range(20)]
     first, second = run(), run()
     assert first == second and 503 in first and 200 in first
-    with run_emulator(EmulatorConfig(clock="manual", seed=1, faults=tuple(parse_rules("500@every:3")))) as dfm:
-        task = create(dfm)
-        assert [poll(dfm, task).status_code for _ in range(6)] == [200, 200, 500, 200, 200, 500]
-        assert poll(dfm, task).json()["code"] == 0
+    dfm.replace_emulator(EmulatorConfig(clock="manual", seed=1, faults=tuple(parse_rules("500@every:3"))))
+    task = create(dfm)
+    assert [poll(dfm, task).status_code for _ in range(6)] == [200, 200, 500, 200, 200, 500]
+    assert poll(dfm, task).json()["code"] == 0
 
 
 def test_bad_header_is_refused_before_the_task_exists(dfm):
