@@ -190,6 +190,7 @@ class Emulator:
             state = state_at(record, now)
             if state in CANCELLABLE:
                 record.cancel_at = now
+                self.store.note_cancel()  # it may now finish sooner: the store's eviction must know
                 return record, CANCELLED if self.config.wire.cancel_answer == "cancelled" else CANCELLING
             if state in FINISHED:
                 record.delete_at = now
@@ -205,6 +206,7 @@ class Emulator:
             if state not in CANCELLABLE:
                 raise StateConflict(f"task {task_id} is {_name(state)}; only a waiting or running task can be cancelled")
             record.cancel_at = now
+            self.store.note_cancel()
         return record
 
     def admin_delete(self, task_id: str) -> TaskRecord:
