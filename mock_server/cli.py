@@ -43,6 +43,8 @@ def add_serve_parser(sub) -> None:
     p.add_argument("--server", choices=("uvicorn", "waitress"), default="uvicorn",
                    help="uvicorn (default: fastest; status reads answered on its event loop) or waitress "
                         "(pure Python, threaded; what the in-process runner uses)")
+    p.add_argument("--state-file", type=Path, metavar="PATH",
+                   help="keep tasks and the clock across restarts in this SQLite file (saved at a clean stop)")
     p.set_defaults(func=run_serve)
 
 
@@ -91,6 +93,15 @@ def run_serve(args) -> int:
         from .app import install
         from .service import Emulator
         install(app, Emulator(dataclasses.replace(config, public_base_url=server.base_url)))
+    if args.state_file:  # mock_server/persist.py
+        from . import persist
+        from .app import install
+
+        try:
+            install(app, persist.load(args.state_file, app.extensions["dfmock"].config))
+        except persist.StateFileError as exc:
+            print(f"dfmock serve: {exc}", file=sys.stderr)
+            return 2
     if args.port_file:
         args.port_file.write_text(f"{server.port}\n")
 
@@ -105,6 +116,9 @@ def run_serve(args) -> int:
         server.serve_forever()
     except (SystemExit, KeyboardInterrupt):
         pass
+    if args.state_file:
+        count = persist.save(args.state_file, app.extensions["dfmock"])
+        print(f"dfmock saved {count} tasks and the clock to {args.state_file}", flush=True)
     print("dfmock stopped", flush=True)
     return 0
 

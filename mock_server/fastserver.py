@@ -398,7 +398,16 @@ def run(args, config) -> int:
         return 2
     if config.public_base_url is None and args.host not in WILDCARD_HOSTS:
         config = dataclasses.replace(config, public_base_url=server.base_url)
-    emu = Emulator(config)
+    if getattr(args, "state_file", None):
+        from . import persist
+
+        try:
+            emu = persist.load(args.state_file, config)  # mock_server/persist.py
+        except persist.StateFileError as exc:
+            print(f"dfmock serve: {exc}", file=sys.stderr)
+            return 2
+    else:
+        emu = Emulator(config)
     server.bridge.app = app = LazyApp(emu)
     if args.port_file:
         args.port_file.write_text(f"{server.port}\n")
@@ -415,5 +424,10 @@ def run(args, config) -> int:
         server.serve_forever()
     except (SystemExit, KeyboardInterrupt):
         pass
+    if getattr(args, "state_file", None):
+        from . import persist
+
+        count = persist.save(args.state_file, app.emulator())
+        print(f"dfmock saved {count} tasks and the clock to {args.state_file}", flush=True)
     print("dfmock stopped", flush=True)
     return 0
