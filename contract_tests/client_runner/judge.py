@@ -9,7 +9,7 @@ fault injected, the progress state the answer carried, the wall time it arrived)
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable
 from urllib.parse import parse_qs
 
@@ -54,7 +54,7 @@ class RunFacts:
     poll_interval: float
     output: bytes | None  # None: no file written
     served: bytes | None  # the file the emulator serves (None unless the task succeeded)
-    extra: dict = field(default_factory=dict)
+    auth: bool = False  # the scenario turned APIM auth on
 
 
 def route_of(entry: dict) -> str | None:
@@ -224,8 +224,28 @@ def check_poll_interval(facts: RunFacts) -> list[Violation]:
                       f"DFMOCK_POLL_INTERVAL is {facts.poll_interval:g} s", (first, second))]
 
 
+#: Gateway refusals of an unsigned or badly signed call (REFERENCE.md section 5).
+AUTH_REFUSALS = {1001: "repeated request", 1002: "appKey does not exist", 1003: "signature not valid",
+                 1202: "parameter is empty", 1203: "access token expired"}
+
+
+def check_signed(facts: RunFacts) -> list[Violation]:
+    """With auth on, no call is refused by the gateway's checks."""
+    if not facts.auth:
+        return []
+    refused = [e for e in facts.journal if route_of(e) not in (None, "token") and e.get("code") in AUTH_REFUSALS]
+    if not refused:
+        return []
+    first = refused[0]
+    return [Violation("signs its requests when auth is on",
+                      f"{len(refused)} request(s) refused by the gateway, first #{first['seq']}: code {first['code']} "
+                      f"({AUTH_REFUSALS[first['code']]}); DFMOCK_APP_KEY/DFMOCK_APP_SECRET were given",
+                      tuple(e["seq"] for e in refused))]
+
+
 CHECKS: tuple[Callable[[RunFacts], list[Violation]], ...] = (
-    check_exit_status, check_file, check_routes, check_stops_after_final, check_retry_after, check_poll_interval,
+    check_exit_status, check_file, check_routes, check_signed, check_stops_after_final, check_retry_after,
+    check_poll_interval,
 )
 
 

@@ -165,7 +165,7 @@ class ClientRunner:
         facts = RunFacts(exit_code=exit_code, killed_reason=killed, elapsed=elapsed,
                          expected_exit=expectation.exit_code, expected_reason=expectation.reason,
                          journal=journal, org_id=ORG_ID, poll_interval=self.poll_interval,
-                         output=written, served=served)
+                         output=written, served=served, auth=scenario.auth)
         output.unlink(missing_ok=True)
         return RunResult(scenario, facts, judge(facts), task_id, stdout, stderr)
 

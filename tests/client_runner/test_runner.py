@@ -115,4 +115,6 @@ def test_reference_client_passes_with_auth_on_and_off(dfmock_client_runner):
 def test_an_unsigning_client_fails_auth_scenarios(dfmock_client_runner):
     pytest.importorskip("mock_server.auth")
     result = dfmock_client_runner(broken("no_retry_503"), auth=True).run(Scenario(auth=True))
-    assert [v.rule for v in result.violations] == ["does not give up within the recoverable budget"]
+    assert [v.rule for v in result.violations] == ["does not give up within the recoverable budget",
+                                                   "signs its requests when auth is on"]
+    assert "first #1: code 1202 (parameter is empty)" in result.violations[1].message
