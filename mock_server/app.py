@@ -39,7 +39,8 @@ def _http_error(exc: HTTPException) -> ApiError:
         return RouteNotFound(f"no such route: {request.method} {request.path}")
     if exc.code == 405:
         allowed = ", ".join(sorted(m for m in (exc.valid_methods or []) if m != "OPTIONS"))  # type: ignore[attr-defined]
-        return MethodNotAllowed(f"{request.method} is not allowed on {request.path}; allowed: {allowed}")
+        return MethodNotAllowed(f"{request.method} is not allowed on {request.path}; allowed: {allowed}",
+                                headers={"Allow": allowed})  # RFC 9110: a 405 names what is allowed
     if exc.code == 413:
         return BodyTooLarge(f"the request body is larger than {request.max_content_length} bytes")
     return InvalidParameter(f"bad request: {exc.description}", http_status=exc.code or 400)

@@ -1,0 +1,80 @@
+"""Schemathesis over the project's OpenAPI document (schemas/openapi.yaml) against a
+running emulator: ``dfmock serve``'s server (uvicorn, fast path on) in this process.
+
+Marked ``fuzz``: the normal test run makes a few examples per operation; CI runs
+it with more (``.ci/run``: ``DFMOCK_FUZZ_EXAMPLES=150 pytest -m fuzz tests/fuzz``,
+a couple of minutes). Every answer must be a non-5xx that conforms to the document
+(status code, content type, headers, body schema).
+
+Checks left out, and why:
+* ``use_after_free``: a DELETE starts cancelling (4) or deleting (6); the task
+  answers, legitimately, until it is 7 deleted and after (docs/wire-format.md).
+  (``ensure_resource_availability`` stays on: a created task must answer.)
+* ``positive_data_acceptance``: the document allows values dfmock refuses with a
+  documented error (an unknown task id, another org's channel, a body field that
+  is the right type but an unknown file encoding combination ...): a refusal with
+  the error envelope is the contract there.
+* ``negative_data_rejection``: the emulator is deliberately lenient where the real
+  gateway is (extra query parameters and fields are ignored).
+* ``ignored_auth``, ``max_response_time``: auth is off in this run (the auth suite
+  tests it) and speed is measured in bench/, not asserted.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import threading
+from pathlib import Path
+
+import pytest
+
+schemathesis = pytest.importorskip("schemathesis")
+from hypothesis import HealthCheck, settings  # noqa: E402
+from schemathesis.specs.openapi import checks as openapi_checks  # noqa: E402
+
+from mock_server.config import EmulatorConfig  # noqa: E402
+
+SCHEMA = Path(__file__).resolve().parents[2] / "schemas" / "openapi.yaml"
+EXAMPLES = int(os.environ.get("DFMOCK_FUZZ_EXAMPLES", "10"))
+EXCLUDED = [openapi_checks.use_after_free, openapi_checks.positive_data_acceptance,
+            openapi_checks.negative_data_rejection, openapi_checks.ignored_auth]
+
+pytestmark = pytest.mark.fuzz
+
+
+@pytest.fixture(scope="module")
+def base_url():
+    from mock_server.fastserver import FastServer, LazyApp
+    from mock_server.service import Emulator
+
+    server = FastServer(LazyApp(None), "127.0.0.1", 0, threads=4)
+    config = EmulatorConfig(clock="step:1s", seed=4, public_base_url=server.base_url, max_tasks=10_000)
+    server.bridge.app = LazyApp(Emulator(dataclasses.replace(config)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server.base_url
+    server.shutdown()
+    thread.join(timeout=10)
+
+
+schema = schemathesis.openapi.from_path(SCHEMA)
+TOKEN = "/apim-token-service/v2.0/token/get"
+
+
+@schema.exclude(path=TOKEN).parametrize()
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+def test_every_operation_conforms(case, base_url):
+    case.call_and_validate(base_url=base_url, excluded_checks=EXCLUDED)
+
+
+# Known gap, found by this test: the token service refuses a bad body with HTTP 400 and
+# {"status": 1202, ...}, but the document lists only 200 for the token call. One of the
+# two must change (the doc's responses or the token route's status); strict, so that
+# this test says so once they agree.
+@pytest.mark.xfail(reason="schemas/openapi.yaml documents only 200 for the token call; dfmock answers 400 "
+                          "to a bad body", strict=True)
+@schema.include(path=TOKEN).parametrize()
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+def test_the_token_call_conforms(case, base_url):
+    case.call_and_validate(base_url=base_url, excluded_checks=EXCLUDED)
