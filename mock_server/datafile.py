@@ -11,9 +11,11 @@ exact entry names, so the archive, too, is exactly N bytes.
 from __future__ import annotations
 
 import datetime
+import functools
 import io
 import math
 import random
+import threading
 import zipfile
 from dataclasses import dataclass
 from typing import Iterator
@@ -71,23 +73,34 @@ def _fit(data: bytes, size: int, encoding: str) -> bytes:
     return cut + b" " * (size - len(cut))
 
 
+_FAKER_LOCK = threading.Lock()
+_FAKERS: dict[str, object] = {}
+
+
+def _faker(locale: str):
+    if locale not in _FAKERS:
+        from faker import Faker  # imported when a file is first made: it is slow to import
+
+        _FAKERS[locale] = Faker(locale)
+    return _FAKERS[locale]
+
+
 class CsvContent:
     """One CSV file's content: header, a seeded row pool, exact size."""
 
     def __init__(self, spec: FileSpec, seed: int) -> None:
         self.spec = spec
-        from faker import Faker  # imported when a file is first made: it is slow to import
-
-        fake = Faker(_LOCALES[spec.encoding])
-        fake.seed_instance(seed)
-        rng = random.Random(seed)
-        columns = [_column_maker(name, i, fake, rng) for i, name in enumerate(spec.header)]
         encode = spec.encoding
         self.header = (spec.delimiter.join(spec.header) + "\n").encode(encode, errors="replace")
-        self.rows = [
-            (spec.delimiter.join(_clean(make(row), spec.delimiter) for make in columns) + "\n").encode(encode, errors="replace")
-            for row in range(POOL_ROWS)
-        ]
+        with _FAKER_LOCK:  # one shared, re-seeded Faker per locale: building one costs ~80 ms
+            fake = _faker(_LOCALES[encode])
+            fake.seed_instance(seed)
+            rng = random.Random(seed)
+            columns = [_column_maker(name, i, fake, rng) for i, name in enumerate(spec.header)]
+            self.rows = [
+                (spec.delimiter.join(_clean(make(row), spec.delimiter) for make in columns) + "\n").encode(encode, errors="replace")
+                for row in range(POOL_ROWS)
+            ]
         block = b"".join(self.rows)
         self.block = block * max(1, CHUNK_BYTES // len(block))
 
@@ -117,6 +130,13 @@ class CsvContent:
             tail += self._padding_row(remaining - len(tail))
         if tail:
             yield bytes(tail)
+
+
+@functools.lru_cache(maxsize=8)
+def csv_content(spec: FileSpec, seed: int) -> CsvContent:
+    """The content of one file, kept for a few files: making the row pool takes ~90 ms,
+    and clients often fetch the same file again (at most 8 blocks of ~1 MiB kept)."""
+    return CsvContent(spec, seed)
 
 
 class _Sink(io.RawIOBase):
@@ -190,7 +210,7 @@ def _zip_chunks(spec: FileSpec, package: str, size: int, seed: int) -> Iterator[
     sink = _Sink()
     with zipfile.ZipFile(sink, "w") as archive:
         for index, name in enumerate(names):
-            part = CsvContent(spec, seed + index)
+            part = csv_content(spec, seed + index)
             with archive.open(_zip_info(name), "w") as entry:
                 for chunk in part.chunks(share + (1 if index < extra else 0)):
                     entry.write(chunk)
@@ -205,4 +225,4 @@ def build_file(spec: FileSpec, package: str, size: int, seed: int) -> DataFile:
         return DataFile(filename, "application/zip", size, (c for c in _zip_chunks(spec, package, size, seed) if c))
     filename = package if "." in package else f"{package}.csv"
     content_type = f"text/csv; charset={spec.encoding}"
-    return DataFile(filename, content_type, size, CsvContent(spec, seed).chunks(size))
+    return DataFile(filename, content_type, size, csv_content(spec, seed).chunks(size))
