@@ -382,6 +382,19 @@ class FastServer:
         self.server.should_exit = True
 
 
+def tune_gc() -> None:
+    """Fewer, cheaper collector pauses in a long-running server: what is alive at start
+    (modules, the app) is moved out of the collector's view, and the youngest
+    generation is collected every 50k allocations instead of 700. A status read
+    allocates a few short-lived containers and one journal entry; a full collection
+    over a store of 10k tasks costs milliseconds, which is what the p99 latency sees."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
+
+
 def run(args, config) -> int:
     """``dfmock serve --server uvicorn`` (the default): bind, announce, serve, stop on a signal."""
     import dataclasses
@@ -420,6 +433,7 @@ def run(args, config) -> int:
     print(f"dfmock {__version__} serving on {server.base_url} (clock {emu.clock.mode}, seed {emu.seed})", flush=True)
     # Build the Flask app while the first requests (status, health) are answered without it.
     threading.Thread(target=lambda: app.flask_app, name="dfmock-warmup", daemon=True).start()
+    tune_gc()
     try:
         server.serve_forever()
     except (SystemExit, KeyboardInterrupt):
