@@ -11,7 +11,6 @@ import itertools
 import threading
 from collections import deque
 from dataclasses import dataclass
-from typing import Iterable
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +58,9 @@ class Journal:
         if size < 0:
             raise ValueError("journal size cannot be negative")
         self.size = size
-        self._entries: deque[JournalEntry] = deque(maxlen=size or None) if size else deque(maxlen=0)
+        # (seq, fields) pairs: a JournalEntry is built only when the journal is read, which keeps
+        # recording cheap on the hot path (a frozen dataclass costs microseconds per field set).
+        self._entries: deque[tuple[int, dict]] = deque(maxlen=size or None) if size else deque(maxlen=0)
         self._seq = itertools.count(1)
         self._lock = threading.Lock()
         self.dropped = 0  # entries pushed out of the ring
@@ -70,13 +71,14 @@ class Journal:
         with self._lock:
             if len(self._entries) == self.size:
                 self.dropped += 1
-            self._entries.append(JournalEntry(seq=next(self._seq), **fields))
+            self._entries.append((next(self._seq), fields))
 
     def entries(self, since: int = 0, limit: int | None = None) -> list[JournalEntry]:
         with self._lock:
-            selected: Iterable[JournalEntry] = (e for e in self._entries if e.seq > since)
-            result = list(selected)
-        return result[-limit:] if limit else result
+            selected = [item for item in self._entries if item[0] > since]
+        if limit:
+            selected = selected[-limit:]
+        return [JournalEntry(seq=seq, **fields) for seq, fields in selected]
 
     def clear(self) -> int:
         with self._lock:
