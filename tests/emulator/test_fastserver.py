@@ -127,3 +127,21 @@ def test_swapped_emulator_is_the_one_answering(served):
     assert requests.post(base + "/__admin/config", json={"seed": 9}, timeout=5).status_code == 200
     assert requests.get(base + status_path(task_id), timeout=5).status_code == 404
     assert dataclasses.asdict(served.bridge.app.emulator().config.wire)["numbers"] == "string"
+
+
+def test_pipelined_requests_are_answered_in_order(served):
+    """Fast-path answers (written as headers are parsed) and full-app answers (on threads)
+    must not overtake one another on one connection."""
+    base = served.base_url
+    task_id = requests.post(base + create_path(), json=create_body(), timeout=5).json()["data"]["taskId"]
+    status = f"GET {status_path(task_id)} HTTP/1.1\r\nHost: a\r\n\r\n".encode()
+    body = json.dumps(create_body()).encode()
+    create = (f"POST {create_path()} HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\n"
+              f"Content-Length: {len(body)}\r\n\r\n").encode() + body
+    unknown = f"GET {status_path('f' * 32)} HTTP/1.1\r\nHost: a\r\n\r\n".encode()
+    last = f"GET {status_path(task_id)} HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n".encode()
+    answer = raw(served, status + create + status + unknown + status + last)
+    bodies = [json.loads(part.split(b"\r\n\r\n", 1)[1].split(b"HTTP/1.1")[0])
+              for part in answer.split(b"HTTP/1.1 ")[1:]]
+    assert [b["code"] for b in bodies] == [0, 0, 0, 81404, 0, 0]
+    assert "taskId" in bodies[1]["data"] and bodies[0]["data"]["progressDesc"] == "waiting"
