@@ -2,7 +2,7 @@
 running emulator: ``dfmock serve``'s server (uvicorn, fast path on) in this process.
 
 Marked ``fuzz``: the normal test run makes a few examples per operation; CI runs
-it with more (``.ci/run``: ``DFMOCK_FUZZ_EXAMPLES=150 pytest -m fuzz tests/fuzz``,
+it with more (``.ci/run``: ``DFMOCK_FUZZ_EXAMPLES=300 pytest -m fuzz tests/fuzz``,
 a couple of minutes). Every answer must be a non-5xx that conforms to the document
 (status code, content type, headers, body schema).
 
