@@ -318,7 +318,10 @@ def cold_start(args, report) -> None:
     steps = [("python -c pass", "pass"), ("+ asyncio", "import asyncio"),
              ("+ emulator modules", "import asyncio, mock_server.service"),
              ("+ uvicorn/uvloop (all serve imports)", "import asyncio, mock_server.service, mock_server.cli, "
-                                                      "mock_server.fastserver, uvloop")]
+                                                      "mock_server.fastserver, uvloop"),
+             # Not cumulative: the floor any uvicorn-based server has on this machine, emulator or not.
+             ("| server stack alone, no emulator (asyncio, uvloop, httptools, uvicorn)",
+              "import asyncio, uvloop, httptools, uvicorn.protocols.http.httptools_impl")]
     parts = []
     for label, code in steps:
         runs = []

@@ -81,7 +81,8 @@ def run_serve(args) -> int:
 
         return run(args, config)  # mock_server/fastserver.py
     from .app import create_app
-    from .serving import WILDCARD_HOSTS, bind
+    from .config import WILDCARD_HOSTS
+    from .serving import bind
 
     app = create_app(config)
     try:

@@ -21,6 +21,9 @@ from .clock import make_clock
 from .faults import FaultError, FaultRule, parse_rules
 from .timeline import DEFAULT_TIMELINE, TimelineError, TimelineSpec, parse_timeline
 
+#: Bind addresses that mean "every interface": no single address to put in downloadUrl.
+WILDCARD_HOSTS = ("0.0.0.0", "::", "")
+
 CHANNEL_TYPES = ("READ", "WRITE", "DOWNLOAD")
 CHANNEL_STATUSES = ("STARTING", "START", "STOPING", "STOP", "ERROR")
 

@@ -401,7 +401,7 @@ def run(args, config) -> int:
     import signal
 
     from . import __version__
-    from .serving import WILDCARD_HOSTS
+    from .config import WILDCARD_HOSTS
     from .service import Emulator
 
     try:

@@ -11,9 +11,8 @@ import random
 import re
 import threading
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
-from . import datafile
 from .auth import Authenticator
 from .callbacks import CallbackDispatcher
 from .clock import Clock, make_clock
@@ -26,6 +25,9 @@ from .model import (CANCELLABLE, CANCELLED, CANCELLING, DELETED, DELETING, FINIS
 from .requests_in import TaskRequest, parse_create_body
 from .store import TaskStore
 from .timeline import TimelineError, TimelineSpec
+
+if TYPE_CHECKING:
+    from . import datafile
 
 _CHANNEL_ID = re.compile(r"^[A-Za-z0-9_.\-]{1,128}$")
 _TASK_ID = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
@@ -164,6 +166,8 @@ class Emulator:
                 task_id = f"{self._rng.getrandbits(128):032x}"
             plan = spec.draw(self._rng)
             content_seed = self._rng.getrandbits(63)
+            from . import datafile  # zipfile and friends: loaded with the first create, not at start-up
+
             size = datafile.fit_size(request.file, request.file_package_name, plan.data_size, self.config.max_file_bytes)
             if size != plan.data_size:
                 plan = dataclasses.replace(plan, data_size=size)
@@ -228,6 +232,8 @@ class Emulator:
         if obs.state != SUCCESS:
             raise StateConflict(f"task {task_id} is {_name(obs.state)}; its file exists once the task succeeds")
         request: TaskRequest = record.request  # type: ignore[assignment]
+        from . import datafile
+
         return datafile.build_file(request.file, request.file_package_name, record.plan.data_size, record.content_seed)
 
     def list_channels(self, org_id: str | None, channel_type: str | None) -> list[dict]:

@@ -13,9 +13,9 @@ from waitress.server import create_server
 from waitress.task import ErrorTask
 
 from . import wire
+from .config import WILDCARD_HOSTS
 from .errors import BodyTooLarge, InternalError, InvalidParameter
 
-WILDCARD_HOSTS = ("0.0.0.0", "::", "")
 
 
 def base_url_for(host: str, port: int) -> str:
