@@ -17,7 +17,6 @@ from .config import WILDCARD_HOSTS
 from .errors import BodyTooLarge, InternalError, InvalidParameter
 
 
-
 def base_url_for(host: str, port: int) -> str:
     shown = "127.0.0.1" if host in WILDCARD_HOSTS else host
     if ":" in shown and not shown.startswith("["):
@@ -41,13 +40,25 @@ class Server:
         # waitress stops its loop on SystemExit/KeyboardInterrupt (our signal handlers raise them).
         self.raw.run()  # type: ignore[attr-defined]
 
-    def shutdown(self) -> None:
-        """Stop from another thread: close every connection and the listener, stop workers."""
+    def shutdown(self, loop_thread: threading.Thread | None = None) -> None:
+        """Stop from another thread: close every connection and the listener, stop workers.
+
+        With the thread running the loop given, the sockets are closed *on* that thread
+        (through waitress's trigger, which also wakes its select at once): closing them
+        from here raced the select ("Bad file descriptor") and left it sleeping out its
+        one-second timeout. Once the map is empty the loop returns."""
         raw = self.raw
         logging.getLogger("waitress").setLevel(logging.CRITICAL)  # no noise about closed sockets
-        while raw._map:  # type: ignore[attr-defined]
+
+        def close_all() -> None:
             for channel in list(raw._map.values()):  # type: ignore[attr-defined]
-                channel.handle_close()
+                channel.handle_close()  # the trigger and the listener included
+
+        if loop_thread is not None and loop_thread.is_alive():
+            raw.trigger.pull_trigger(close_all)  # type: ignore[attr-defined]
+            loop_thread.join(timeout=5)
+        while raw._map:  # type: ignore[attr-defined]  # not running, or the loop did not answer in time
+            close_all()
         raw.task_dispatcher.shutdown()  # type: ignore[attr-defined]
 
 
@@ -102,7 +113,7 @@ class BackgroundServer:
         return self
 
     def stop(self) -> None:
-        self.server.shutdown()
+        self.server.shutdown(self._thread)
         self._thread.join(timeout=5)
 
     def __enter__(self) -> "BackgroundServer":
