@@ -12,8 +12,9 @@ Violations go to the answer's ``X-Dfmock-Violations`` header (count) and
 ``X-Dfmock-Violation-Summary`` (paths and rules), to the log, and to the reports
 written on exit (``--report`` JSON, ``--junit`` JUnit XML). ``--strict`` replaces a
 violating answer with a 502 envelope (code 90502); an unreachable upstream is a 502
-envelope with code 90504 either way. A file whose size turns out wrong is reported
-after it was streamed (its headers were already sent).
+envelope with code 90504 either way, and a failed exchange in the reports (rule
+``upstream:reachable``, message ``upstream unreachable: <reason>``). A file whose
+size turns out wrong is reported after it was streamed (its headers were already sent).
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ log = logging.getLogger("dfmock.proxy")
 HEADER_COUNT = "X-Dfmock-Violations"
 HEADER_SUMMARY = "X-Dfmock-Violation-Summary"
 CODE_VIOLATION, CODE_UNREACHABLE = 90502, 90504
+#: The rule of the finding recorded for an exchange whose upstream could not be reached.
+RULE_UNREACHABLE = "upstream:reachable"
 #: RFC 9110 hop-by-hop headers (and the ones requests recomputes): never forwarded.
 HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
                         "transfer-encoding", "upgrade", "host", "content-length"})
@@ -71,6 +74,7 @@ class ValidatingProxy:
         self.session = session or requests.Session()
         self.session.trust_env = False  # the upstream is the only host: no proxies from the environment
         self.checker = ExchangeChecker(profile)
+        self.unreachable = 0  # exchanges answered 90504 (also findings, rule upstream:reachable)
         self._lock = threading.Lock()
 
     # -- WSGI ------------------------------------------------------------------
@@ -91,12 +95,7 @@ class ValidatingProxy:
             upstream = self.session.request(method, url, data=body or None, headers=headers, stream=True,
                                             allow_redirects=False, timeout=self.timeout)
         except requests.RequestException as exc:
-            log.error("upstream %s unreachable: %s", self.upstream, exc)
-            payload = _error_body(CODE_UNREACHABLE, f"dfmock proxy: the upstream {self.upstream} cannot be reached "
-                                                    f"({type(exc).__name__})")
-            start_response("502 Bad Gateway", [("Content-Type", "application/json"),
-                                               ("Content-Length", str(len(payload)))])
-            return [payload]
+            return self._unreachable(method, path, exc, start_response)
         route, task_id = classify(method, path)
         out_headers = [(k, v) for k, v in upstream.raw.headers.items() if k.lower() not in HOP_BY_HOP]
         status_line = f"{upstream.status_code} {upstream.reason or ''}".strip()
@@ -118,6 +117,24 @@ class ValidatingProxy:
             return [payload]
         start_response(status_line, [*out_headers, ("Content-Length", str(len(answer))), *self._marks(finding)])
         return [answer]
+
+    def _unreachable(self, method: str, path: str, exc: requests.RequestException, start_response):
+        """The 90504 answer; the exchange counts as a failed one in the report (rule
+        ``upstream:reachable``), since the client got no answer from the upstream."""
+        reason = _reason(exc)
+        route, task_id = classify(method, path)
+        with self._lock:
+            finding = Finding(self.checker.next_seq(), method.upper(), path, 502, route, None, task_id)
+            finding.violations.append(Violation("$", RULE_UNREACHABLE, f"upstream unreachable: {reason}",
+                                                self.upstream))
+            self.checker.keep(finding)
+            self.unreachable += 1
+        log.error("%s: upstream %s unreachable: %s", finding.name, self.upstream, reason)
+        payload = _error_body(CODE_UNREACHABLE, f"dfmock proxy: the upstream {self.upstream} cannot be reached "
+                                                f"({reason})")
+        start_response("502 Bad Gateway", [("Content-Type", "application/json"),
+                                           ("Content-Length", str(len(payload))), *self._marks(finding)])
+        return [payload]
 
     def _stream_file(self, upstream, task_id, method, path, body, status_line, out_headers, start_response):
         with self._lock:
@@ -195,7 +212,8 @@ class ValidatingProxy:
 
     def report(self) -> dict:
         with self._lock:
-            return {"upstream": self.upstream, "strict": self.strict, **self.checker.to_dict()}
+            return {"upstream": self.upstream, "strict": self.strict, **self.checker.to_dict(),
+                    "unreachable": self.unreachable}
 
     def write_reports(self, json_path: Path | None = None, junit_path: Path | None = None) -> None:
         if json_path is not None:
@@ -203,6 +221,22 @@ class ValidatingProxy:
         if junit_path is not None:
             with self._lock:
                 Path(junit_path).write_bytes(self.checker.to_junit("dfmock-proxy"))
+
+
+def _reason(exc: BaseException) -> str:
+    """Why an upstream request failed, on one line, from the innermost cause requests
+    and urllib3 wrap (``ConnectionRefusedError: [Errno 111] Connection refused``)."""
+    root, seen = exc, set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        root = current
+        nested = getattr(current, "reason", None)  # urllib3's MaxRetryError
+        if not isinstance(nested, BaseException):
+            nested = current.args[0] if current.args and isinstance(current.args[0], BaseException) else None
+        current = nested or current.__cause__ or current.__context__
+    text = str(root) or type(root).__name__
+    return _ascii(f"{type(root).__name__}: {text}", 300)
 
 
 def _path_of(raw: str) -> str:
@@ -275,14 +309,14 @@ def run_proxy(args) -> int:
         print(f"dfmock proxy: cannot listen on {args.host}:{args.port}: {exc.strerror}", file=sys.stderr)
         return 2
     port = int(server.effective_port)  # type: ignore[attr-defined]
-    if args.port_file:
-        args.port_file.write_text(f"{port}\n")
 
     def stop(signum, frame):
         raise SystemExit(0)
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    if args.port_file:  # written once a SIGTERM would already write the reports
+        args.port_file.write_text(f"{port}\n")
     print(f"dfmock proxy on http://{args.host}:{port} -> {proxy.upstream} (profile {args.profile}"
           f"{', strict' if args.strict else ''})", flush=True)
     try:
@@ -292,8 +326,9 @@ def run_proxy(args) -> int:
     finally:
         proxy.write_reports(args.report, args.junit)
         summary = proxy.report()
-        print(f"dfmock proxy stopped: {summary['exchanges']} exchange(s), {summary['violations']} violation(s)",
-              flush=True)
+        unreachable = f", upstream unreachable {summary['unreachable']} time(s)" if summary["unreachable"] else ""
+        print(f"dfmock proxy stopped: {summary['exchanges']} exchange(s), {summary['violations']} violation(s)"
+              f"{unreachable}", flush=True)
     return 1 if proxy.report()["violations"] else 0
 
 
