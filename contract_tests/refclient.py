@@ -28,12 +28,12 @@ from urllib.parse import quote
 
 import requests
 
+from .signing import TOKEN_EXPIRED, token_expiry  # noqa: F401 (TOKEN_EXPIRED: kept importable from here)
 from .states import STATE_NAMES, byte_count, state_code
 
 SUCCEEDED, GAVE_UP, USAGE, FAILED, CANCELLED, DELETED = 0, 1, 2, 3, 4, 5
 API_PREFIX = "/data-federation/v2.0"
 TRANSIENT_HTTP = frozenset({408, 425, 429, 500, 502, 503, 504})
-TOKEN_EXPIRED = frozenset({4011, 4012})
 
 
 class Transient(Exception):
@@ -151,10 +151,11 @@ class Follower:
                             retry_after) from None
         if not isinstance(body, dict):
             raise Transient("an answer that is not a JSON object")
-        if body.get("apim_status") in TOKEN_EXPIRED:
+        expiry = token_expiry(body)  # the SDK refresh path, read as the kit's other clients read it
+        if expiry is not None:
             if self.signer is not None:
-                self.signer.refresh()
-            raise Transient(f"gateway token expired (apim_status {body['apim_status']})")
+                self.signer.refresh()  # the next attempt fetches a new token, then retries after the backoff
+            raise Transient(f"gateway token expired (apim_status {expiry.apim_status})")
         code = body.get("code")
         if code == 0 and response.status_code == 200:
             return body.get("data")

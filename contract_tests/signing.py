@@ -11,6 +11,13 @@ what is signed is what travels. Repeated names keep the order they appear in
 (a stable sort by name). ``Signer`` fetches and caches the access token and makes
 the three ``apim-*`` headers; its time source is injectable so that a test can
 stamp requests with an emulator's manual clock.
+
+The SDK refresh path, written once for the kit's clients: ``token_expiry`` reads an
+answer's body for ``apim_status`` 4011 (token expired; the answer may carry an
+``apim_refreshtoken``) or 4012 (token not valid); ``Signer.refresh`` drops the token
+(or takes the refresh token in its place); ``send_refreshing`` sends a call, and on
+an expiry answer refreshes and sends it once more, raising ``TokenExpiredAgain`` when
+the second answer says the same.
 """
 
 from __future__ import annotations
@@ -19,7 +26,8 @@ import hashlib
 import json
 import threading
 import time
-from typing import Any, Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Mapping, TypeVar
 from urllib.parse import parse_qsl, urlsplit
 
 import requests
@@ -28,6 +36,10 @@ TOKEN_PATH = "/apim-token-service/v2.0/token/get"
 HEADER_TOKEN = "apim-accesstoken"
 HEADER_TIMESTAMP = "apim-timestamp"
 HEADER_SIGNATURE = "apim-signature"
+#: ``apim_status`` values meaning "refresh the token and retry once" (REFERENCE.md s.5).
+TOKEN_EXPIRED = frozenset({4011, 4012})
+#: The token lifetime assumed when the token service (or a refresh) does not say.
+DEFAULT_EXPIRE = 7200
 
 Params = Mapping[str, Any] | Iterable[tuple[str, Any]] | str | None
 
@@ -109,6 +121,7 @@ class Signer:
     calling the signer itself with ``(method, path, params, body)`` fits
     ``HttpTarget(sign=...)``. ``refresh()`` forgets the token (after an
     ``apim_status`` 4011/4012 answer); the next call fetches a new one.
+    ``refresh(refresh_token)`` signs with the token a 4011 answer handed over instead.
     ``time_ms``: the clock requests are stamped with (default wall time). Stamps never
     repeat: when the clock has not moved since the last one (a manual clock, or two
     calls in one millisecond) the next stamp is the last plus 1 ms, so two identical
@@ -156,7 +169,7 @@ class Signer:
         token, expire = data.get("accessToken"), data.get("expire")
         if not isinstance(token, str) or not token:
             raise TokenError("token service answered without an accessToken")
-        return token, int(expire) if isinstance(expire, (int, float)) else 7200
+        return token, int(expire) if isinstance(expire, (int, float)) else DEFAULT_EXPIRE
 
     def token(self) -> str:
         with self._token_lock:
@@ -166,9 +179,16 @@ class Signer:
                 self._token, self._expires_ms = token, now + expire * 1000
             return self._token
 
-    def refresh(self) -> None:
+    def refresh(self, refresh_token: str | None = None) -> None:
+        """After an ``apim_status`` 4011/4012 answer: forget the token, so the next call
+        asks the token service for one; or, given the ``apim_refreshtoken`` of a 4011
+        answer, sign with that token from now on (for ``DEFAULT_EXPIRE`` seconds as far
+        as this signer knows: the answer does not say)."""
         with self._token_lock:
-            self._token = None
+            if refresh_token:
+                self._token, self._expires_ms = refresh_token, self.time_ms() + DEFAULT_EXPIRE * 1000
+            else:
+                self._token = None
 
     def headers(self, method: str, url: str, params: Params = None, body: bytes | str | None = None) -> dict[str, str]:
         """Headers for a call to ``url`` (its own query plus ``params``) with ``body``."""
@@ -179,13 +199,103 @@ class Signer:
         return self.headers(method, path, params, body)
 
 
+@dataclass(frozen=True)
+class TokenExpiry:
+    """An answer saying the access token must be refreshed."""
+
+    apim_status: int  # 4011 expired, 4012 not valid
+    refresh_token: str | None = None  # the answer's ``apim_refreshtoken``, if it gave one
+
+    def describe(self) -> str:
+        what = "token expired" if self.apim_status == 4011 else "token not valid"
+        given = ", with a refresh token" if self.refresh_token else ""
+        return f"apim_status {self.apim_status} ({what}{given})"
+
+
+def token_expiry(answer: Any) -> TokenExpiry | None:
+    """The token expiry an answer body announces, or None.
+
+    ``answer``: the parsed body (any JSON value) or its raw bytes / text (parsed here
+    only when it mentions ``apim_status``: a file is never parsed). The SDKs' signal
+    is a JSON object whose ``apim_status`` is 4011 or 4012, whatever the HTTP status.
+    """
+    if isinstance(answer, (bytes, bytearray, str)):
+        if ("apim_status" if isinstance(answer, str) else b"apim_status") not in answer:
+            return None
+        try:
+            answer = json.loads(answer)
+        except ValueError:
+            return None
+    if not isinstance(answer, Mapping):
+        return None
+    status = answer.get("apim_status")
+    if isinstance(status, bool) or not isinstance(status, (int, float)) or status not in TOKEN_EXPIRED:
+        return None
+    refresh_token = answer.get("apim_refreshtoken")
+    return TokenExpiry(int(status), refresh_token if isinstance(refresh_token, str) and refresh_token else None)
+
+
+class TokenExpiredAgain(TokenError):
+    """The call answered a token expiry again right after the token was refreshed."""
+
+    def __init__(self, first: TokenExpiry, second: TokenExpiry, answer: Any = None) -> None:
+        super().__init__(f"the gateway answered {second.describe()} again right after the token was refreshed "
+                         f"(the first answer: {first.describe()}); the SDKs retry only once, so this is a "
+                         f"real failure, not a passing expiry", second.apim_status)
+        self.first, self.second, self.answer = first, second, answer
+
+
+class TokenRefreshFailed(TokenError):
+    """After a token-expiry answer, the new token could not be had (the token service
+    refused or could not be reached)."""
+
+    def __init__(self, first: TokenExpiry, error: TokenError) -> None:
+        super().__init__(f"getting a new access token after {first.describe()} failed: {error}", error.status)
+        self.first, self.error = first, error
+
+
+Answer = TypeVar("Answer")
+
+
+def send_refreshing(signer: Signer, send: Callable[[], Answer], body_of: Callable[[Answer], Any], *,
+                    discard: Callable[[Answer], None] | None = None) -> Answer:
+    """``send()`` (which must sign afresh on each call); on a token-expiry answer,
+    refresh ``signer`` (with the answer's refresh token when it gives one, else a new
+    token on the next call) and ``send()`` once more.
+
+    ``body_of(answer)``: what ``token_expiry`` reads (body bytes or parsed JSON; None
+    for an answer not to read, e.g. a streamed file). ``discard(answer)``: releases
+    the first answer before the retry (a streamed response). A second expiry answer
+    in a row raises ``TokenExpiredAgain``; a new token the token service refuses,
+    ``TokenRefreshFailed``.
+    """
+    answer = send()
+    first = token_expiry(body_of(answer))
+    if first is None:
+        return answer
+    if discard is not None:
+        discard(answer)
+    signer.refresh(first.refresh_token)
+    try:
+        answer = send()  # without a refresh token, this is where the new token is fetched
+    except TokenRefreshFailed:
+        raise
+    except TokenError as exc:
+        raise TokenRefreshFailed(first, exc) from None
+    second = token_expiry(body_of(answer))
+    if second is not None:
+        raise TokenExpiredAgain(first, second, answer)
+    return answer
+
+
 def json_body(obj: Any) -> bytes:
     """Compact JSON bytes: serialise once, sign and send those same bytes."""
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 __all__ = [
-    "HEADER_SIGNATURE", "HEADER_TIMESTAMP", "HEADER_TOKEN", "TOKEN_PATH", "Signer", "TokenError",
-    "json_body", "param_pairs", "params_data", "request_signature", "sha256_hex", "sign_headers",
-    "token_encryption", "url_params",
+    "DEFAULT_EXPIRE", "HEADER_SIGNATURE", "HEADER_TIMESTAMP", "HEADER_TOKEN", "TOKEN_EXPIRED", "TOKEN_PATH", "Signer",
+    "TokenError", "TokenExpiredAgain", "TokenExpiry", "TokenRefreshFailed", "json_body", "param_pairs", "params_data",
+    "request_signature", "send_refreshing", "sha256_hex", "sign_headers", "token_encryption", "token_expiry",
+    "url_params",
 ]

@@ -25,6 +25,12 @@ DFMOCK_GATEWAY_TIMEOUT          seconds per HTTP request (default 30)
 DFMOCK_GATEWAY_DOWNLOAD         ``0`` to skip downloading successful files
 DFMOCK_GATEWAY_MAX_DOWNLOAD     largest file to download, bytes (default 100M)
 =============================== ==================================================
+
+With app credentials every call goes through the SDK refresh path
+(``contract_tests.signing.send_refreshing``): an answer whose body carries
+``apim_status`` 4011 or 4012 makes the suite take the ``apim_refreshtoken`` it gives
+(else ask the token service for a new token) and send the call once more, signed
+afresh; a second expiry answer in a row fails the test (``ContractFailure``).
 """
 
 from __future__ import annotations
@@ -35,8 +41,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
+import requests
+
 from ..schemas import PROFILES
-from ..signing import Signer
+from ..signing import Signer, TokenExpiredAgain, TokenRefreshFailed, send_refreshing
 from ..states import CANCELLED, DELETED, FAILED, STATE_NAMES, SUCCESS, byte_count
 from ..targets import HttpTarget, Response
 from .checks import ContractFailure, assert_lifecycle, assert_success, state_of, status_struct
@@ -163,12 +171,44 @@ def _monotonic_ms() -> Callable[[], int]:
     return now
 
 
+#: Largest JSON answer to a file download read for a token expiry (an expiry answer is tiny).
+_EXPIRY_READ_LIMIT = 64 * 1024
+
+
+def _refreshing(signer: Signer, what: str, send: Callable[[], Any], body_of: Callable[[Any], Any],
+                discard: Callable[[Any], None] | None = None) -> Any:
+    """``send_refreshing`` with its failures told as contract failures about ``what``."""
+    try:
+        return send_refreshing(signer, send, body_of, discard=discard)
+    except TokenExpiredAgain as exc:
+        if discard is not None:
+            discard(exc.answer)
+        raise ContractFailure(f"{what}: {exc}") from None
+    except TokenRefreshFailed as exc:
+        raise ContractFailure(f"{what}: {exc}") from None
+
+
+class RefreshingTarget(HttpTarget):
+    """An ``HttpTarget`` signing with ``signer`` whose calls take the SDK refresh path:
+    a 4011/4012 answer, then a refreshed token and the same call once more."""
+
+    def __init__(self, base_url: str, signer: Signer, timeout: float = 30.0) -> None:
+        super().__init__(base_url, timeout=timeout, sign=signer)
+        self.signer = signer
+
+    def request(self, method, path, params=None, json=None, headers=None, data=None) -> Response:
+        def send() -> Response:  # signs afresh each time: new stamp, maybe a new token
+            return HttpTarget.request(self, method, path, params, json, headers, data)
+
+        return _refreshing(self.signer, f"{method} {path}", send, lambda answer: answer.body)
+
+
 def make_target(settings: GatewaySettings) -> tuple[HttpTarget, Signer | None]:
-    signer = None
-    if settings.app_key is not None:
-        signer = Signer(settings.url, settings.app_key, settings.app_secret, token_url=settings.token_url,
-                        timeout=settings.timeout, time_ms=_monotonic_ms())
-    return HttpTarget(settings.url, timeout=settings.timeout, sign=signer), signer
+    if settings.app_key is None:
+        return HttpTarget(settings.url, timeout=settings.timeout), None
+    signer = Signer(settings.url, settings.app_key, settings.app_secret, token_url=settings.token_url,
+                    timeout=settings.timeout, time_ms=_monotonic_ms())
+    return RefreshingTarget(settings.url, signer, timeout=settings.timeout), signer
 
 
 @dataclass
@@ -236,9 +276,8 @@ class GatewaySuite:
             followed.note = f"download skipped: dataSize {size} above DFMOCK_GATEWAY_MAX_DOWNLOAD"
             return
         url = followed.success["downloadUrl"]
-        headers = self.signer.headers("GET", url) if self.signer is not None else {}
         count = 0
-        with self.target.session.get(url, headers=headers, stream=True, timeout=self.settings.timeout) as answer:
+        with self._get_file(url) as answer:
             if answer.status_code != 200:
                 raise ContractFailure(f"GET {url} (downloadUrl of a successful task): HTTP {answer.status_code} "
                                       f"{answer.content[:200]!r}")
@@ -250,6 +289,17 @@ class GatewaySuite:
         if count != size:
             raise ContractFailure(f"task {followed.task_id}: downloadUrl gave {'more than ' if count > size else ''}"
                                   f"{count} bytes; dataSize at success said {size}")
+
+    def _get_file(self, url: str) -> requests.Response:
+        """GET ``url`` streamed (signed, through the refresh path, when there is a signer)."""
+        def send() -> requests.Response:
+            headers = self.signer.headers("GET", url) if self.signer is not None else {}
+            return self.target.session.get(url, headers=headers, stream=True, timeout=self.settings.timeout)
+
+        if self.signer is None:
+            return send()
+        return _refreshing(self.signer, f"GET {url} (downloadUrl of a successful task)", send,
+                           _small_json_body, discard=lambda answer: answer.close())
 
     def create(self) -> str:
         s = self.settings
@@ -266,4 +316,16 @@ class GatewaySuite:
         return response
 
 
-__all__ = ["DEFAULT_CREATE_BODY", "FollowedTask", "GatewaySettings", "GatewaySuite", "SettingsError", "make_target"]
+def _small_json_body(answer: requests.Response) -> bytes | None:
+    """A streamed answer's body when it is a small JSON answer (read, and still
+    iterable afterwards); None for a file, which is left unread."""
+    if "json" not in answer.headers.get("Content-Type", "").lower():
+        return None
+    length = answer.headers.get("Content-Length", "").strip()
+    if length and (not length.isdigit() or int(length) > _EXPIRY_READ_LIMIT):
+        return None  # declared too large to be a token-expiry answer
+    return answer.content
+
+
+__all__ = ["DEFAULT_CREATE_BODY", "FollowedTask", "GatewaySettings", "GatewaySuite", "RefreshingTarget",
+           "SettingsError", "make_target"]
