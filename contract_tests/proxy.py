@@ -13,7 +13,8 @@ Violations go to the answer's ``X-Dfmock-Violations`` header (count) and
 written on exit (``--report`` JSON, ``--junit`` JUnit XML). ``--strict`` replaces a
 violating answer with a 502 envelope (code 90502); an unreachable upstream is a 502
 envelope with code 90504 either way, and a failed exchange in the reports (rule
-``upstream:reachable``, message ``upstream unreachable: <reason>``). A file whose
+``upstream:reachable``, message ``upstream unreachable: <reason>``); so is a JSON answer
+whose body breaks off after its headers (``upstream broke off mid-answer: <reason>``). A file whose
 size turns out wrong is reported after it was streamed (its headers were already sent).
 """
 
@@ -30,6 +31,7 @@ from typing import Iterable
 from urllib.parse import urlsplit
 
 import requests
+import urllib3
 
 from .exchanges import ExchangeChecker, Finding, classify
 from .schemas import PROFILES
@@ -102,8 +104,12 @@ class ValidatingProxy:
         content_type = upstream.headers.get("Content-Type", "").lower()
         if route == "data" and upstream.status_code == 200 and "json" not in content_type:
             return self._stream_file(upstream, task_id, method, path, body, status_line, out_headers, start_response)
-        answer = upstream.raw.read(decode_content=False)
-        upstream.close()
+        try:
+            answer = upstream.raw.read(decode_content=False)
+        except (urllib3.exceptions.HTTPError, OSError) as exc:  # headers came, then the connection broke
+            return self._unreachable(method, path, exc, start_response, broke_off=True)
+        finally:
+            upstream.close()
         decoded = _decoded(answer, upstream.headers.get("Content-Encoding"))
         with self._lock:
             finding = self.checker.check_exchange(method, path, upstream.status_code, body,
@@ -118,20 +124,22 @@ class ValidatingProxy:
         start_response(status_line, [*out_headers, ("Content-Length", str(len(answer))), *self._marks(finding)])
         return [answer]
 
-    def _unreachable(self, method: str, path: str, exc: requests.RequestException, start_response):
+    def _unreachable(self, method: str, path: str, exc: Exception, start_response, *, broke_off: bool = False):
         """The 90504 answer; the exchange counts as a failed one in the report (rule
-        ``upstream:reachable``), since the client got no answer from the upstream."""
+        ``upstream:reachable``), since the client got no (whole) answer from the upstream.
+        ``broke_off``: the upstream sent its headers, then its body fell short."""
         reason = _reason(exc)
+        what = "broke off mid-answer" if broke_off else "unreachable"
         route, task_id = classify(method, path)
         with self._lock:
             finding = Finding(self.checker.next_seq(), method.upper(), path, 502, route, None, task_id)
-            finding.violations.append(Violation("$", RULE_UNREACHABLE, f"upstream unreachable: {reason}",
+            finding.violations.append(Violation("$", RULE_UNREACHABLE, f"upstream {what}: {reason}",
                                                 self.upstream))
             self.checker.keep(finding)
             self.unreachable += 1
-        log.error("%s: upstream %s unreachable: %s", finding.name, self.upstream, reason)
-        payload = _error_body(CODE_UNREACHABLE, f"dfmock proxy: the upstream {self.upstream} cannot be reached "
-                                                f"({reason})")
+        log.error("%s: upstream %s %s: %s", finding.name, self.upstream, what, reason)
+        problem = "broke off mid-answer" if broke_off else "cannot be reached"
+        payload = _error_body(CODE_UNREACHABLE, f"dfmock proxy: the upstream {self.upstream} {problem} ({reason})")
         start_response("502 Bad Gateway", [("Content-Type", "application/json"),
                                            ("Content-Length", str(len(payload))), *self._marks(finding)])
         return [payload]

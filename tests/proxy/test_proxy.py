@@ -135,3 +135,38 @@ def test_only_http_upstreams_without_query_are_accepted():
     for bad in ("ftp://h", "http://", "http://h/?a=1", "h:80"):
         with pytest.raises(ValueError):
             ValidatingProxy(bad)
+
+
+def test_an_upstream_that_breaks_off_mid_answer_is_a_502_envelope():
+    """Headers promise 100 bytes, the connection closes after 10: the proxy answers
+    90504 and records the exchange, instead of failing with a server error."""
+    import socket
+    import threading
+
+    from werkzeug.test import Client
+
+    from contract_tests.proxy import RULE_UNREACHABLE, ValidatingProxy
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+
+    def answer_half():
+        connection, _ = listener.accept()
+        with connection:
+            connection.recv(65536)
+            connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                               b"Content-Length: 100\r\n\r\n{\"code\": 0")
+
+    server = threading.Thread(target=answer_half, daemon=True)
+    server.start()
+    try:
+        proxy = ValidatingProxy(f"http://127.0.0.1:{port}", timeout=5)
+        answer = Client(proxy).get(STATUS, query_string={"orgId": "o1"})
+    finally:
+        server.join(timeout=5)
+        listener.close()
+    assert answer.status_code == 502 and answer.json["code"] == 90504
+    assert "broke off" in answer.json["msg"]
+    [finding] = proxy.report()["findings"]
+    assert finding["violations"][0]["rule"] == RULE_UNREACHABLE
+    assert proxy.report()["unreachable"] == 1
