@@ -41,7 +41,9 @@ log = logging.getLogger("dfmock.proxy")
 
 HEADER_COUNT = "X-Dfmock-Violations"
 HEADER_SUMMARY = "X-Dfmock-Violation-Summary"
-CODE_VIOLATION, CODE_UNREACHABLE = 90502, 90504
+CODE_VIOLATION, CODE_UNREACHABLE, CODE_TOO_LARGE = 90502, 90504, 90413
+#: The largest request body forwarded (the family's biggest, a create body, is a few KiB).
+MAX_BODY_BYTES = 1024 * 1024
 #: The rule of the finding recorded for an exchange whose upstream could not be reached.
 RULE_UNREACHABLE = "upstream:reachable"
 #: RFC 9110 hop-by-hop headers (and the ones requests recomputes): never forwarded.
@@ -64,7 +66,8 @@ class ValidatingProxy:
     """The proxy as a WSGI app. ``session``: the HTTP client used for the upstream."""
 
     def __init__(self, upstream: str, *, profile: str = "lenient", strict: bool = False,
-                 session: requests.Session | None = None, timeout: float = 60.0) -> None:
+                 session: requests.Session | None = None, timeout: float = 60.0,
+                 max_body_bytes: int = MAX_BODY_BYTES) -> None:
         parts = urlsplit(upstream)
         if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
             raise ValueError(f"--upstream must be http(s)://host[:port][/base], got {upstream!r}")
@@ -73,6 +76,7 @@ class ValidatingProxy:
         self.upstream = upstream.rstrip("/")
         self.strict = strict
         self.timeout = timeout
+        self.max_body_bytes = max_body_bytes
         self.session = session or requests.Session()
         self.session.trust_env = False  # the upstream is the only host: no proxies from the environment
         self.checker = ExchangeChecker(profile)
@@ -86,7 +90,14 @@ class ValidatingProxy:
         path = environ.get("PATH_INFO", "") or "/"
         raw_path = environ.get("RAW_URI") or environ.get("REQUEST_URI")
         query = environ.get("QUERY_STRING", "")
-        body = self._read_body(environ)
+        declared = self._declared_length(environ)
+        if declared > self.max_body_bytes:  # refused here: never read, never forwarded
+            payload = _error_body(CODE_TOO_LARGE, f"dfmock proxy: request body of {declared} bytes is larger than "
+                                                  f"the proxy's limit of {self.max_body_bytes} bytes")
+            start_response("413 Content Too Large", [("Content-Type", "application/json"),
+                                                     ("Content-Length", str(len(payload)))])
+            return [payload]
+        body = environ["wsgi.input"].read(declared) if declared > 0 else b""
         url = self.upstream + (_path_of(raw_path) if raw_path else _quote_path(path)) + (f"?{query}" if query else "")
         headers = {key[5:].replace("_", "-").title(): value for key, value in environ.items()
                    if key.startswith("HTTP_") and key[5:].replace("_", "-").lower() not in HOP_BY_HOP}
@@ -197,12 +208,11 @@ class ValidatingProxy:
                 self._log(finding)
 
     @staticmethod
-    def _read_body(environ) -> bytes:
+    def _declared_length(environ) -> int:
         try:
-            length = int(environ.get("CONTENT_LENGTH") or 0)
+            return int(environ.get("CONTENT_LENGTH") or 0)
         except ValueError:
-            length = 0
-        return environ["wsgi.input"].read(length) if length > 0 else b""
+            return 0
 
     @staticmethod
     def _marks(finding: Finding) -> list[tuple[str, str]]:
@@ -294,6 +304,8 @@ def add_proxy_parser(sub) -> None:
     p.add_argument("--junit", type=Path, help="JUnit XML report written on exit")
     p.add_argument("--timeout", type=float, default=60.0, help="seconds per upstream request (default 60)")
     p.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
+    p.add_argument("--max-body-bytes", type=int, default=MAX_BODY_BYTES,
+                   help=f"largest request body forwarded; larger ones get 413, code 90413 (default {MAX_BODY_BYTES})")
     p.set_defaults(func=run_proxy)
 
 
@@ -301,14 +313,20 @@ def serve(proxy: ValidatingProxy, host: str = "127.0.0.1", port: int = 0, thread
     """A bound waitress server for ``proxy`` (call ``.run()``; ``.effective_port`` is the port)."""
     from waitress.server import create_server
 
+    # waitress reads a whole body (spooled to a temp file past 512 KiB) before the app sees it
+    # and the app answers the 90413 envelope; far past the limit, waitress refuses it itself
+    # (plain-text 413), so a client cannot fill the disk either.
     return create_server(proxy, host=host, port=port, threads=threads, ident="dfmock-proxy",
-                         clear_untrusted_proxy_headers=True)
+                         clear_untrusted_proxy_headers=True, max_request_body_size=64 * proxy.max_body_bytes)
 
 
 def run_proxy(args) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     try:
-        proxy = ValidatingProxy(args.upstream, profile=args.profile, strict=args.strict, timeout=args.timeout)
+        if args.max_body_bytes < 1:
+            raise ValueError(f"--max-body-bytes must be at least 1, got {args.max_body_bytes}")
+        proxy = ValidatingProxy(args.upstream, profile=args.profile, strict=args.strict, timeout=args.timeout,
+                                max_body_bytes=args.max_body_bytes)
         server = serve(proxy, args.host, args.port, args.threads)
     except ValueError as exc:
         print(f"dfmock proxy: {exc}", file=sys.stderr)

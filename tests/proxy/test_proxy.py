@@ -170,3 +170,15 @@ def test_an_upstream_that_breaks_off_mid_answer_is_a_502_envelope():
     [finding] = proxy.report()["findings"]
     assert finding["violations"][0]["rule"] == RULE_UNREACHABLE
     assert proxy.report()["unreachable"] == 1
+
+
+def test_an_oversized_body_is_refused_without_reaching_the_upstream(proxied):
+    upstream = Recording(create_app(EmulatorConfig(clock="manual", seed=3)))
+    base, proxy = proxied(upstream, max_body_bytes=1000)
+    big = dict(BODY, querySql="select " + "x" * 2000)
+    refused = requests.post(f"{base}{API}/download-request", params={"orgId": "o1"}, json=big)
+    assert refused.status_code == 413 and refused.json()["code"] == 90413
+    assert "larger than the proxy's limit of 1000 bytes" in refused.json()["msg"]
+    assert upstream.seen == []
+    fits = requests.post(f"{base}{API}/download-request", params={"orgId": "o1"}, json=BODY)
+    assert fits.status_code == 200 and len(upstream.seen) == 1
