@@ -126,7 +126,8 @@ def check_exit_status(facts: RunFacts) -> list[Violation]:
         in_a_row = faults_in_a_row(facts.journal)
         if in_a_row > MAX_FAULTS_PER_ROUTE:
             return []  # beyond the budget: giving up is allowed
-        failed = "no answer failed" if not in_a_row else f"at most {in_a_row} answer(s) in a row failed"
+        failed = ("no transient failure (5xx, 429, dropped connection) was served" if not in_a_row
+                  else f"at most {in_a_row} transient failure(s) in a row were served")
         return [Violation("does not give up within the recoverable budget",
                           f"the client gave up (exit {facts.exit_code}) although {failed} "
                           f"(budget: {MAX_FAULTS_PER_ROUTE} in a row); expected {wanted}")]

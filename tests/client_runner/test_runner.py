@@ -66,7 +66,7 @@ def test_client_polling_forever_after_failed_is_caught(dfmock_client_runner):
 
 def test_client_not_retrying_503_is_caught(dfmock_client_runner):
     report = dfmock_client_runner(broken("no_retry_503")).explore(CI_EXAMPLES, derandomize=True).report()
-    assert "the client gave up (exit 1) although at most 1 answer(s) in a row failed" in report
+    assert "the client gave up (exit 1) although at most 1 transient failure(s) in a row were served" in report
     assert "faults       503@nth:1/status" in report
     assert "503 code 503 [hid success]   <- fault f1 503@nth:1/status" in report
     assert """--replay '{"faults":["503@nth:1/status"]}'""" in report
