@@ -13,9 +13,11 @@ Violations go to the answer's ``X-Dfmock-Violations`` header (count) and
 written on exit (``--report`` JSON, ``--junit`` JUnit XML). ``--strict`` replaces a
 violating answer with a 502 envelope (code 90502); an unreachable upstream is a 502
 envelope with code 90504 either way, and a failed exchange in the reports (rule
-``upstream:reachable``, message ``upstream unreachable: <reason>``); so is a JSON answer
-whose body breaks off after its headers (``upstream broke off mid-answer: <reason>``). A file whose
-size turns out wrong is reported after it was streamed (its headers were already sent).
+``upstream:reachable``, message ``upstream unreachable: <reason>``); so is a JSON
+answer whose body breaks off after its headers (``upstream broke off mid-answer:
+<reason>``). A file whose size turns out wrong is reported after it was streamed (its
+headers were already sent). Request bodies above ``--max-body-bytes`` get a 413 envelope
+(code 90413) and are never forwarded.
 """
 
 from __future__ import annotations
