@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import threading
 from contextlib import contextmanager
 from importlib import resources
@@ -62,3 +63,20 @@ def json_app(routes: dict[tuple[str, str], tuple[int, object]], seen: list | Non
         return [data]
 
     return app
+
+
+#: The org and channel of the published samples, used by the gateway-suite tests.
+GATEWAY_ORG, GATEWAY_CHANNEL = "o15504722874071", "ch-dee0c5"
+
+
+def run_gateway_suite(pytester, monkeypatch, base: str, **settings: str):
+    """The gateway suite in a nested pytest run against ``base``, configured only through
+    DFMOCK_GATEWAY_* variables (as a user configures it): any set in this environment are
+    cleared, then URL, ORG, CHANNEL, POLL_INTERVAL 0, MAX_POLLS 20 and ``settings`` set."""
+    for name in [n for n in list(os.environ) if n.startswith("DFMOCK_GATEWAY_")]:
+        monkeypatch.delenv(name)
+    env = {"URL": base, "ORG": GATEWAY_ORG, "CHANNEL": GATEWAY_CHANNEL, "POLL_INTERVAL": "0", "MAX_POLLS": "20",
+           **settings}
+    for name, value in env.items():
+        monkeypatch.setenv("DFMOCK_GATEWAY_" + name, value)
+    return pytester.runpytest("--pyargs", "contract_tests.suites", "-p", "no:cacheprovider", "-rs", "-s")

@@ -16,9 +16,11 @@ import sys
 import pytest
 import requests
 
+from .helpers import GATEWAY_CHANNEL, GATEWAY_ORG, run_gateway_suite
+
 pytest_plugins = ["pytester"]
 
-ORG, CHANNEL = "o15504722874071", "ch-dee0c5"
+ORG, CHANNEL = GATEWAY_ORG, GATEWAY_CHANNEL
 API = f"/data-federation/v2.0/channels/read/{CHANNEL}"
 BODY = {"taskName": "t", "sourceName": "hive_enos", "querySql": "select 1", "filePackageName": "out",
         "files": [{"split": False, "encoding": "utf-8", "delimiter": ",", "fileHeader": ["a", "b"]}]}
@@ -69,19 +71,10 @@ def _given_tasks(base: str) -> list[str]:
     return tasks + [cancelled, deleted]
 
 
-def _run_suite(pytester, monkeypatch, base: str, **extra: str):
-    for name in [n for n in list(os.environ) if n.startswith("DFMOCK_GATEWAY_")]:
-        monkeypatch.delenv(name)
-    env = {"URL": base, "ORG": ORG, "CHANNEL": CHANNEL, "POLL_INTERVAL": "0", "MAX_POLLS": "20", **extra}
-    for name, value in env.items():
-        monkeypatch.setenv("DFMOCK_GATEWAY_" + name, value)
-    return pytester.runpytest("--pyargs", "contract_tests.suites", "-p", "no:cacheprovider", "-rs", "-s")
-
-
 def test_gateway_suite_passes_against_the_emulator_process(pytester, monkeypatch, serve):
     base = serve()
     tasks = _given_tasks(base)
-    result = _run_suite(pytester, monkeypatch, base, TASKS=",".join(tasks), CREATE="1", PROFILE="sample")
+    result = run_gateway_suite(pytester, monkeypatch, base, TASKS=",".join(tasks), CREATE="1", PROFILE="sample")
     result.assert_outcomes(passed=2 + len(tasks) + 1, skipped=0)
     # What each followed task went through (the suite prints it), with no sleeping.
     lines = dict(re.findall(r"task ([0-9a-f]{32}): (.*)", result.stdout.str()))
@@ -96,9 +89,9 @@ def test_gateway_suite_passes_against_the_emulator_process(pytester, monkeypatch
 
 def test_gateway_suite_signs_requests_for_a_gateway_that_verifies(pytester, monkeypatch, serve):
     base = serve("--auth", "verify", "--app", "dfmock-key:dfmock-secret", "--auth-window", "off")
-    result = _run_suite(pytester, monkeypatch, base, CREATE="1", APP_KEY="dfmock-key", APP_SECRET="dfmock-secret")
+    result = run_gateway_suite(pytester, monkeypatch, base, CREATE="1", APP_KEY="dfmock-key", APP_SECRET="dfmock-secret")
     result.assert_outcomes(passed=3, skipped=1)  # no DFMOCK_GATEWAY_TASKS: that test is skipped
-    unsigned = _run_suite(pytester, monkeypatch, base, CREATE="1")
+    unsigned = run_gateway_suite(pytester, monkeypatch, base, CREATE="1")
     unsigned.assert_outcomes(failed=3, skipped=1)
 
 

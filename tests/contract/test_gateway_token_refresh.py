@@ -10,7 +10,6 @@ emulator's step clock moves at each status read: no sleeping.
 
 from __future__ import annotations
 
-import os
 
 import pytest
 
@@ -23,9 +22,11 @@ from mock_server.auth import AuthSettings
 from mock_server.faults import parse_rules
 from mock_server.runner import run_emulator
 
+from .helpers import GATEWAY_CHANNEL, GATEWAY_ORG, run_gateway_suite
+
 pytest_plugins = ["pytester"]
 
-ORG, CHANNEL = "o15504722874071", "ch-dee0c5"
+ORG, CHANNEL = GATEWAY_ORG, GATEWAY_CHANNEL
 KEY, SECRET = "dfmock-key", "dfmock-secret"
 TIMELINE = "waiting:1s,running:3s,success,size:3000"
 
@@ -36,14 +37,10 @@ def _emulator(faults: str):
         auth=AuthSettings(mode="verify", apps=((KEY, SECRET),), timestamp_window=None)))
 
 
-def _run_suite(pytester, monkeypatch, base: str, **extra: str):
-    for name in [n for n in list(os.environ) if n.startswith("DFMOCK_GATEWAY_")]:
-        monkeypatch.delenv(name)
-    env = {"URL": base, "ORG": ORG, "CHANNEL": CHANNEL, "POLL_INTERVAL": "0", "MAX_POLLS": "20", "CREATE": "1",
-           "TIMELINE": TIMELINE, "PROFILE": "sample", "APP_KEY": KEY, "APP_SECRET": SECRET, **extra}
-    for name, value in env.items():
-        monkeypatch.setenv("DFMOCK_GATEWAY_" + name, value)
-    return pytester.runpytest("--pyargs", "contract_tests.suites", "-p", "no:cacheprovider", "-rs", "-s")
+def _run_suite(pytester, monkeypatch, base: str):
+    """The gateway suite creating and following one task, signed with the app's credentials."""
+    return run_gateway_suite(pytester, monkeypatch, base, CREATE="1", TIMELINE=TIMELINE, PROFILE="sample",
+                             APP_KEY=KEY, APP_SECRET=SECRET)
 
 
 def _token(entry) -> str | None:
