@@ -28,7 +28,7 @@ from urllib.parse import quote
 
 import requests
 
-from .signing import TOKEN_EXPIRED, token_expiry  # noqa: F401 (TOKEN_EXPIRED: kept importable from here)
+from .signing import token_expiry
 from .states import STATE_NAMES, byte_count, state_code
 
 SUCCEEDED, GAVE_UP, USAGE, FAILED, CANCELLED, DELETED = 0, 1, 2, 3, 4, 5
